@@ -1,0 +1,169 @@
+"""FFT convolution on numpy.fft and the one place that chooses the method.
+
+Cost model (``choose_method``)
+------------------------------
+direct: ``macs * DIRECT_NS[dtype] / threads``, where ``macs`` is the exact
+number of multiply-adds the direct kernel performs for the mode;
+fft: ``FFT_NS[kind] * N * log2(N) * 3`` for the three transforms of the padded
+size N (real transforms count half).  The constants were calibrated on the
+development machine (2-core AMD EPYC Zen 4, AVX2) by timing cyconv's direct
+kernel and this module's FFT over 1-D/2-D/3-D sizes and kernel sizes
+(``benchmarks/calibrate_method.py`` prints the fitted values) and taking
+the median ns per unit of each.
+
+Exactness rules come before speed: integer and bool inputs go to the FFT
+only if every partial sum is exactly representable in float64 (the bound
+``max|in1| * max|in2| * min(in1.size, in2.size) < 2**52``, scipy's rule).
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from cyconv import _threads
+
+# ns per multiply-add of the direct kernel on one thread, by compute dtype
+DIRECT_NS = {"f4": 0.10, "f8": 0.20, "c8": 0.40, "c16": 0.80, "u8": 0.45}
+# ns per N log2 N of one numpy.fft transform, by kind (real transforms: half)
+FFT_NS = {"f4": 0.45, "f8": 0.55, "c8": 0.9, "c16": 1.1}
+
+
+def next_fast_len(n):
+    """Smallest 2**a * 3**b * 5**c >= n (sizes pocketfft transforms fastest)."""
+    if n <= 6:
+        return max(1, n)
+    best = 1 << (n - 1).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            # smallest power of two that lifts p35 to >= n
+            q = -(-n // p35)
+            p2 = 1 << (q - 1).bit_length()
+            cand = p2 * p35
+            if cand < best:
+                best = cand
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def _pair_count(n, m, pad, out):
+    """Multiply-adds along one axis: pairs (o < out, t < m) with 0 <= o + t - pad < n."""
+    # For each tap t the valid o form [max(0, pad - t), min(out, n + pad - t)).
+    # Sum the clipped interval lengths in closed form by splitting on t.
+    total = 0
+    t = 0
+    # few distinct regimes; a direct sum over m is fine for small m
+    if m <= 4096:
+        for t in range(m):
+            lo = max(0, pad - t)
+            hi = min(out, n + pad - t)
+            if hi > lo:
+                total += hi - lo
+        return total
+    # large kernels: fall back to the exact formula via numpy
+    t = np.arange(m, dtype=np.int64)
+    lens = np.minimum(out, n + pad - t) - np.maximum(0, pad - t)
+    return int(np.clip(lens, 0, None).sum())
+
+
+def direct_macs(shape1, shape2, mode):
+    """Exact multiply-add count of the direct kernel for correlate/convolve."""
+    total = 1
+    for n1, n2 in zip(shape1, shape2):
+        if mode == "full":
+            total *= n1 * n2
+        elif mode == "valid":
+            total *= (abs(n1 - n2) + 1) * min(n1, n2)
+        else:
+            total *= _pair_count(n1, n2, n2 // 2, n1)
+    return total
+
+
+def _int_fft_exact(in1, in2):
+    """scipy's rule: every integer partial sum fits float64's mantissa."""
+    def maxabs(a):
+        return max(abs(int(a.max())), abs(int(a.min())))
+    bound = maxabs(in1) * maxabs(in2) * min(in1.size, in2.size)
+    return bound < 2 ** 52
+
+
+def _dtype_key(dt):
+    if dt.kind in "biu":
+        return "u8"
+    if dt.kind == "f":
+        return "f4" if dt.itemsize <= 4 else "f8"
+    return "c8" if dt.itemsize <= 8 else "c16"
+
+
+def choose_method(in1, in2, mode):
+    """'direct' or 'fft' for non-empty inputs of equal ndim."""
+    result = np.result_type(in1, in2)
+    macs = direct_macs(in1.shape, in2.shape, mode)
+    if macs < 1 << 16 or min(in1.size, in2.size) <= 16:
+        return "direct"
+    key = _dtype_key(result)
+    threads = max(1, min(_threads.max_threads(), _threads.cpu_count()))
+    t_direct = macs * DIRECT_NS[key] / threads
+    n = 1
+    for a, b in zip(in1.shape, in2.shape):
+        n *= next_fast_len(a + b - 1)
+    fft_key = "f8" if key == "u8" else key
+    t_fft = 3 * FFT_NS[fft_key] * n * math.log2(max(n, 2)) * (0.5 if result.kind != "c" else 1.0)
+    if t_fft >= t_direct:
+        return "direct"
+    if result.kind in "biu" and not _int_fft_exact(in1, in2):
+        return "direct"
+    return "fft"
+
+
+def _fft_dtype(result):
+    if result.kind in "biu":
+        return np.dtype(np.float64)
+    if result.kind == "f":
+        return np.dtype(np.float32 if result.itemsize <= 4 else np.float64)
+    return np.dtype(np.complex64 if result.itemsize <= 8 else np.complex128)
+
+
+def fft_convolve(a, b, mode, result):
+    """Linear convolution of ``a`` and ``b`` (same ndim, non-empty) by FFT.
+
+    ``mode`` slices the full result as scipy.signal.fftconvolve does; the
+    answer is cast to ``result`` (rounded first for integers; bool is
+    ``round(value) != 0``, the right answer where scipy returns garbage).
+    """
+    if mode == "valid":
+        ok1 = all(x >= y for x, y in zip(a.shape, b.shape))
+        ok2 = all(x <= y for x, y in zip(a.shape, b.shape))
+        if not (ok1 or ok2):
+            raise ValueError("mode='valid' needs one input at least as large as the other "
+                             f"on every axis; got in1.shape={a.shape} and in2.shape={b.shape}")
+    cdt = _fft_dtype(result)
+    a = np.asarray(a, dtype=cdt)
+    b = np.asarray(b, dtype=cdt)
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        warnings.warn("method='fft' with NaN or inf in the input spreads NaN/inf over the "
+                      "whole output; use method='direct' to keep them where they belong",
+                      RuntimeWarning, stacklevel=4)
+    full = [x + y - 1 for x, y in zip(a.shape, b.shape)]
+    fshape = [next_fast_len(s) for s in full]
+    axes = list(range(a.ndim))
+    if cdt.kind == "c":
+        z = np.fft.ifftn(np.fft.fftn(a, fshape, axes) * np.fft.fftn(b, fshape, axes), fshape, axes)
+    else:
+        z = np.fft.irfftn(np.fft.rfftn(a, fshape, axes) * np.fft.rfftn(b, fshape, axes), fshape, axes)
+    if mode == "full":
+        sl = tuple(slice(0, s) for s in full)
+    elif mode == "same":
+        sl = tuple(slice((y - 1) // 2, (y - 1) // 2 + x) for x, y in zip(a.shape, b.shape))
+    else:
+        sl = tuple(slice(min(x, y) - 1, max(x, y)) for x, y in zip(a.shape, b.shape))
+    z = z[sl]
+    if result.kind in "biu":
+        z = np.rint(z)
+        if result.kind == "b":
+            return np.ascontiguousarray(z != 0)
+        z = z.astype(np.int64)  # then wrap to narrower types like the direct path
+    return np.ascontiguousarray(z.astype(result, copy=False))

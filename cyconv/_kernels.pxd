@@ -1,0 +1,81 @@
+# C-level API of cyconv's direct-correlation kernels.
+#
+# Every kernel computes, for C-contiguous arrays of one dtype,
+#
+#     out[o] = sum_t k[t] * x[o + t - pad]        (x is zero outside its shape)
+#
+# over all kernel taps t, where o, t and pad are index tuples.  'valid'
+# correlation is pad = 0, 'full' is pad = k_shape - 1, 'same' is pad = k_shape // 2
+# (or (k_shape - 1) // 2 for correlate2d).  Convolution is the same call with a
+# flipped (for correlation of complex data: conjugated) kernel, prepared by
+# the caller.  All functions are nogil and never raise: the caller checks
+# that every size is >= 1, pad >= 0, and 1 <= ndim <= MAX_NDIM.
+#
+# Each output element is computed by one thread, in one fixed order of
+# taps, so results are bitwise identical for any n_threads.
+
+from libc.stdint cimport uint64_t
+
+ctypedef float complex complex64_t
+ctypedef double complex complex128_t
+
+# The dtypes the kernels compute in.  Integer and bool inputs are computed
+# in uint64_t (wrap-around arithmetic, well defined in C) and cast to the
+# result dtype afterwards, which gives the same values as accumulating in the
+# input type with wrap-around.
+ctypedef fused scalar_t:
+    float
+    double
+    complex64_t
+    complex128_t
+    uint64_t
+
+cdef enum:
+    MAX_NDIM = 32
+
+
+# ---- the shared inner loops (inline, so any cimporting module inlines them) ----
+
+ctypedef fused real_t:
+    float
+    double
+
+
+cdef inline Py_ssize_t _min(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    return a if a < b else b
+
+
+cdef inline Py_ssize_t _max(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    return a if a > b else b
+
+
+cdef inline void axpy_complex(real_t* out, const real_t* x, real_t wr, real_t wi,
+                              Py_ssize_t n) noexcept nogil:
+    # Complex multiply-add written out on interleaved (re, im) pairs: C's
+    # complex '*' would call __muldc3 for every element.
+    cdef Py_ssize_t j
+    cdef real_t xr, xi
+    for j in range(n):
+        xr = x[2 * j]
+        xi = x[2 * j + 1]
+        out[2 * j] += wr * xr - wi * xi
+        out[2 * j + 1] += wr * xi + wi * xr
+
+
+cdef inline void axpy(scalar_t* out, const scalar_t* x, scalar_t w,
+                      Py_ssize_t n) noexcept nogil:
+    """out[j] += w * x[j] for j < n: the one hot loop."""
+    cdef Py_ssize_t j
+    if scalar_t is complex64_t:
+        axpy_complex(<float*>out, <const float*>x, w.real, w.imag, n)
+    elif scalar_t is complex128_t:
+        axpy_complex(<double*>out, <const double*>x, w.real, w.imag, n)
+    else:
+        for j in range(n):
+            out[j] += w * x[j]
+
+
+cdef void correlate_nd(const scalar_t* x, const Py_ssize_t* x_shape,
+                       const scalar_t* k, const Py_ssize_t* k_shape,
+                       scalar_t* out, const Py_ssize_t* out_shape,
+                       const Py_ssize_t* pad, int ndim, int n_threads) noexcept nogil

@@ -1,0 +1,478 @@
+"""scipy.signal-compatible front end: validation, modes, dtypes, kernel flips.
+
+Every public function reduces to one primitive, the direct correlation of an
+input ``x`` with a kernel ``k`` at a per-axis offset ``pad``
+(:func:`cyconv._kernels.correlate`)::
+
+    out[o] = sum_t k[t] * x[o + t - pad]        (x zero outside its shape)
+
+* correlation conjugates ``in2``; convolution flips it on every axis;
+* ``full``: pad = k - 1; ``valid``: pad = 0; ``same``: pad = k // 2
+  (``correlate2d``: (k - 1) // 2, which is scipy's one-off centring);
+* in ``valid`` mode (and ``full`` mode when ``in2`` is the bigger array) the
+  inputs are swapped as scipy does; for correlation the result is then
+  reversed and conjugated.
+
+All validation happens here, before any C code runs.
+"""
+
+import numpy as np
+
+from cyconv import _fft, _kernels, _threads
+
+_MODES = ("full", "valid", "same")
+_METHODS = ("auto", "direct", "fft")
+_BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
+               "symm": "symm", "symmetric": "symm"}
+
+# dtype the kernels compute in, by the result dtype's kind/size.
+_COMPUTE = {
+    np.dtype(np.float16): np.dtype(np.float32),
+    np.dtype(np.float32): np.dtype(np.float32),
+    np.dtype(np.float64): np.dtype(np.float64),
+    np.dtype(np.complex64): np.dtype(np.complex64),
+    np.dtype(np.complex128): np.dtype(np.complex128),
+}
+_UINT64 = np.dtype(np.uint64)
+_INTP_MAX = np.iinfo(np.intp).max
+
+
+# --------------------------------------------------------------------------
+# validation helpers
+# --------------------------------------------------------------------------
+
+def _as_input(a, name):
+    """np.asarray with a dtype check that names the argument."""
+    try:
+        a = np.asarray(a)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
+    kind = a.dtype.kind
+    if kind in "biu" or a.dtype in _COMPUTE:
+        return a
+    if kind in "fc":
+        raise TypeError(f"{name} has dtype {a.dtype}, which cyconv does not compute in "
+                        "(supported: bool, integers, float16/32/64, complex64/128)")
+    raise TypeError(f"{name} has dtype {a.dtype}; cyconv needs numeric input "
+                    "(bool, integer, float or complex)")
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, one of {choices}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def _check_same_ndim(in1, in2, func):
+    if in1.ndim != in2.ndim:
+        raise ValueError(f"{func}: in1 and in2 must have the same number of dimensions, "
+                         f"got {in1.ndim} and {in2.ndim}")
+
+
+def _valid_swap_needed(shape1, shape2):
+    """True when in2 is at least as large as in1 on every axis and larger on one.
+
+    Raises when neither input contains the other (no 'valid' output exists).
+    """
+    ok1 = all(a >= b for a, b in zip(shape1, shape2))
+    ok2 = all(a <= b for a, b in zip(shape1, shape2))
+    if not (ok1 or ok2):
+        raise ValueError("mode='valid' needs one input at least as large as the other on "
+                         f"every axis; got in1.shape={shape1} and in2.shape={shape2}")
+    return not ok1
+
+
+def _result_dtype(in1, in2):
+    return np.result_type(in1, in2)
+
+
+def _compute_dtype(result):
+    if result.kind in "biu":
+        return _UINT64
+    return _COMPUTE[result]
+
+
+def _checked_size(shape, itemsize, what):
+    """Product of ``shape`` as a Python int; ValueError if the bytes overflow intp."""
+    n = 1
+    for s in shape:
+        n *= int(s)
+    if n * itemsize > _INTP_MAX:
+        raise ValueError(f"{what} of shape {tuple(shape)} has more bytes than this platform "
+                         "can address")
+    return n
+
+
+def _from_compute(out, result):
+    """Cast the kernels' output to the result dtype (wrap-around for integers)."""
+    if out.dtype == result:
+        return out
+    if result.kind == "b":
+        return out != 0
+    if result.kind in "iu":
+        return out.view(np.int64).astype(result, copy=False) if result.kind == "i" \
+            else out.astype(result, copy=False)
+    return out.astype(result)
+
+
+# --------------------------------------------------------------------------
+# the direct path
+# --------------------------------------------------------------------------
+
+def _direct(x, k, pad, out_shape, result, workers):
+    """Run the kernel: out[o] = sum_t k[t] x[o + t - pad]; returns result dtype."""
+    cdt = _compute_dtype(result)
+    n_out = _checked_size(out_shape, cdt.itemsize, "the output")
+    x = np.ascontiguousarray(x, dtype=cdt)
+    k = np.ascontiguousarray(k, dtype=cdt)
+    out = np.empty(out_shape, dtype=cdt)
+    # Work = multiply-adds, bounded by both (output x kernel) and (x x kernel).
+    work = min(n_out, x.size) * k.size
+    rows = n_out // out_shape[-1]
+    n = _threads.acquire(workers, work, rows * max(1, out_shape[-1] // 256))
+    try:
+        _kernels.correlate(x, k, out, pad, n)
+    finally:
+        _threads.release(n)
+    return _from_compute(out, result)
+
+
+def _reverse_conj(a):
+    a = a[(slice(None, None, -1),) * a.ndim]
+    return a.conj() if a.dtype.kind == "c" else a
+
+
+def _flip(a):
+    return a[(slice(None, None, -1),) * a.ndim]
+
+
+def _prepare(in1, in2, mode, func):
+    """Shared checks of the N-d functions; returns (in1, in2) or a 0-d answer."""
+    _check_choice(mode, "mode", _MODES)
+    _check_same_ndim(in1, in2, func)
+    if mode != "same":
+        for name, a in (("in1", in1), ("in2", in2)):
+            if a.size == 0:
+                raise ValueError(f"{func}: {name} is empty; mode={mode!r} has no defined "
+                                 "output for an empty input (mode='same' does)")
+
+
+def _empty_same(in1, in2, result):
+    """'same' mode with an empty input: in1's shape, all zeros (an empty sum)."""
+    return np.zeros(in1.shape, dtype=result)
+
+
+def _nd(in1, in2, mode, method, workers, convolve):
+    """correlate / convolve for any ndim (the kernel is conj(in2) or flip(in2))."""
+    func = "convolve" if convolve else "correlate"
+    in1 = _as_input(in1, "in1")
+    in2 = _as_input(in2, "in2")
+    _check_choice(method, "method", _METHODS)
+    _threads.resolve_workers(workers)
+    if in1.ndim == 0 and in2.ndim == 0:
+        return in1 * in2 if convolve else in1 * in2.conj()
+    _prepare(in1, in2, mode, func)
+    result = _result_dtype(in1, in2)
+    if in1.size == 0 or in2.size == 0:
+        return _empty_same(in1, in2, result)
+
+    if method == "auto":
+        method = _fft.choose_method(in1, in2, mode)
+    # conv(a, b) = corr(a, rc(b)): FFT works on the convolution form.
+    if method == "fft":
+        b = in2 if convolve else _reverse_conj(in2)
+        return _fft.fft_convolve(in1, b, mode, result)
+
+    swap = False
+    if mode == "valid":
+        swap = _valid_swap_needed(in1.shape, in2.shape)
+    elif mode == "full":
+        swap = in2.size > in1.size
+    x, b = (in2, in1) if swap else (in1, in2)
+    if convolve:
+        k = _flip(b)
+    else:
+        k = b.conj() if b.dtype.kind == "c" else b
+    n1, n2 = np.array(x.shape), np.array(k.shape)
+    if mode == "full":
+        pad, out_shape = n2 - 1, n1 + n2 - 1
+    elif mode == "valid":
+        pad, out_shape = n2 * 0, n1 - n2 + 1
+    else:
+        pad, out_shape = n2 // 2, n1
+    out = _direct(x, k, tuple(pad.tolist()), tuple(out_shape.tolist()), result, workers)
+    if swap and not convolve:
+        out = np.ascontiguousarray(_reverse_conj(out))
+    return out
+
+
+# --------------------------------------------------------------------------
+# public N-d API
+# --------------------------------------------------------------------------
+
+def correlate(in1, in2, mode="full", method="auto", *, workers=None):
+    """Cross-correlate two N-dimensional arrays (drop-in for ``scipy.signal.correlate``).
+
+    ``z[k] = sum_l in1[l] * conj(in2[l - k + N - 1])``: the kernel ``in2`` slides
+    over ``in1`` without being flipped.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        Inputs of the same number of dimensions (any: 1-D signals, 2-D images,
+        3-D volumes, ...).  bool, integer, float16/32/64 and complex64/128.
+    mode : {'full', 'valid', 'same'}, optional
+        Output size, exactly as in scipy: ``full`` (``n1 + n2 - 1`` per axis),
+        ``valid`` (``|n1 - n2| + 1``; one input must contain the other) or
+        ``same`` (the shape of ``in1``, centred on the ``full`` output).
+    method : {'auto', 'direct', 'fft'}, optional
+        ``direct`` runs cyconv's parallel Cython kernels, ``fft`` uses
+        ``numpy.fft``; ``auto`` picks with :func:`choose_conv_method`.
+    workers : int, optional
+        Threads: None = OpenMP's default now (``OMP_NUM_THREADS``,
+        threadpoolctl), n > 0 = n threads, -1 = every CPU, -2 = all but one...
+
+    Returns
+    -------
+    ndarray
+        ``np.result_type(in1, in2)``.  Integer results wrap around on
+        overflow exactly as scipy's direct method does.
+
+    Examples
+    --------
+    >>> import numpy as np, cyconv
+    >>> X = np.array([[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+    >>> K = np.array([[0, 1], [2, 3]])
+    >>> cyconv.correlate(X, K, mode="valid")
+    array([[19, 25],
+           [37, 43]])
+    """
+    return _nd(in1, in2, mode, method, workers, convolve=False)
+
+
+def convolve(in1, in2, mode="full", method="auto", *, workers=None):
+    """Convolve two N-dimensional arrays (drop-in for ``scipy.signal.convolve``).
+
+    Convolution is correlation with ``in2`` flipped on every axis; the same
+    kernels compute both.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        Inputs of the same number of dimensions.
+    mode : {'full', 'valid', 'same'}, optional
+        Output size (see :func:`correlate`).
+    method : {'auto', 'direct', 'fft'}, optional
+        Computation method (see :func:`correlate`).
+    workers : int, optional
+        Threads (see :func:`correlate`).
+
+    Returns
+    -------
+    ndarray
+        ``np.result_type(in1, in2)``.
+
+    Examples
+    --------
+    >>> import cyconv
+    >>> cyconv.convolve([1, 2, 3], [0, 1, 0.5])
+    array([0. , 1. , 2.5, 4. , 1.5])
+    """
+    return _nd(in1, in2, mode, method, workers, convolve=True)
+
+
+# --------------------------------------------------------------------------
+# 2-D API with boundary conditions
+# --------------------------------------------------------------------------
+
+def _fill_scalar(fillvalue, result):
+    """Convert ``fillvalue`` to the result dtype as scipy does, or raise."""
+    arr = np.asarray(fillvalue)
+    if arr.size != 1:
+        raise ValueError("fillvalue must be a scalar or an array with one element")
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"fillvalue must be a number, got {type(fillvalue).__name__}")
+    value = complex(arr.reshape(()).item())
+    if result.kind != "c" and value.imag != 0:
+        raise ValueError(f"fillvalue {fillvalue!r} is complex but the output dtype is {result}")
+    if result.kind in "biu":
+        real = value.real
+        if not np.isfinite(real):
+            raise ValueError(f"fillvalue {fillvalue!r} cannot be cast to the integer output {result}")
+        if result.kind == "b":
+            return np.bool_(real != 0)
+        info = np.iinfo(result)
+        ival = int(real)
+        if not info.min <= ival <= info.max:
+            raise ValueError(f"fillvalue {fillvalue!r} does not fit the output dtype {result}")
+        return result.type(ival)
+    return result.type(value if result.kind == "c" else value.real)
+
+
+def _2d(in1, in2, mode, boundary, fillvalue, workers, convolve):
+    func = "convolve2d" if convolve else "correlate2d"
+    in1 = _as_input(in1, "in1")
+    in2 = _as_input(in2, "in2")
+    if in1.ndim != 2 or in2.ndim != 2:
+        raise ValueError(f"{func}: in1 and in2 must both be 2-D arrays, got ndim "
+                         f"{in1.ndim} and {in2.ndim}")
+    _check_choice(mode, "mode", _MODES)
+    bkind = _BOUNDARIES.get(_check_choice(boundary, "boundary", tuple(_BOUNDARIES)))
+    _threads.resolve_workers(workers)
+    result = _result_dtype(in1, in2)
+    fill = _fill_scalar(fillvalue, result)
+    _prepare(in1, in2, mode, func)
+    if in1.size == 0 or in2.size == 0:
+        return _empty_same(in1, in2, result)
+
+    n1, n2 = np.array(in1.shape), np.array(in2.shape)
+    if mode == "valid":
+        # boundary never matters: no output reads outside the bigger input
+        if _valid_swap_needed(in1.shape, in2.shape):
+            x, b = in2, in1
+        else:
+            x, b = in1, in2
+        k = _flip(b) if convolve else (b.conj() if b.dtype.kind == "c" else b)
+        out = _direct(x, k, (0, 0), tuple((np.array(x.shape) - k.shape + 1).tolist()), result, workers)
+        if x is in2 and not convolve:
+            # mathematically right answer (= scipy.signal.correlate); scipy's
+            # correlate2d forgets the conjugation here for complex input.
+            out = np.ascontiguousarray(_reverse_conj(out))
+        return out
+
+    k = _flip(in2) if convolve else (in2.conj() if in2.dtype.kind == "c" else in2)
+    if mode == "full":
+        pad, out_shape = n2 - 1, n1 + n2 - 1
+    else:
+        pad, out_shape = (n2 // 2 if convolve else (n2 - 1) // 2), n1
+    pad, out_shape = tuple(pad.tolist()), tuple(out_shape.tolist())
+    if bkind == "fill" and fill == 0:
+        return _direct(in1, k, pad, out_shape, result, workers)
+    # Other boundaries: extend in1 by the rule (np.pad repeats wrap/symm for
+    # kernels larger than the input, as scipy does), then a 'valid' pass.
+    after = [o + kk - 1 - p - n for o, kk, p, n in zip(out_shape, k.shape, pad, in1.shape)]
+    pads = list(zip(pad, after))
+    _checked_size([n + p + a for n, (p, a) in zip(in1.shape, pads)],
+                  _compute_dtype(result).itemsize, "the padded input")
+    x = in1.astype(result, copy=False)
+    if bkind == "fill":
+        x = np.pad(x, pads, mode="constant", constant_values=fill)
+    else:
+        x = np.pad(x, pads, mode="wrap" if bkind == "wrap" else "symmetric")
+    return _direct(x, k, (0, 0), out_shape, result, workers)
+
+
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, workers=None):
+    """Cross-correlate two 2-D arrays (drop-in for ``scipy.signal.correlate2d``).
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        2-D inputs.
+    mode : {'full', 'valid', 'same'}, optional
+        Output size.  ``same`` is centred as scipy's ``correlate2d`` centres
+        it, which for even kernel sizes is one sample off ``correlate``'s.
+    boundary : {'fill', 'wrap', 'symm'}, optional
+        How ``in1`` is extended: ``fillvalue``, circularly, or mirrored
+        (edge repeated).  scipy's aliases 'pad', 'circular', 'symmetric' work.
+    fillvalue : scalar, optional
+        Value outside ``in1`` for ``boundary='fill'``.
+    workers : int, optional
+        Threads (see :func:`correlate`).
+
+    Returns
+    -------
+    ndarray
+        ``np.result_type(in1, in2)``.
+
+    Examples
+    --------
+    >>> import numpy as np, cyconv
+    >>> X = np.ones((6, 8)); X[:, 2:6] = 0
+    >>> cyconv.correlate2d(X, [[1, -1]], mode="valid")[0]
+    array([ 0.,  1.,  0.,  0.,  0., -1.,  0.])
+    """
+    return _2d(in1, in2, mode, boundary, fillvalue, workers, convolve=False)
+
+
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, workers=None):
+    """Convolve two 2-D arrays (drop-in for ``scipy.signal.convolve2d``).
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        2-D inputs.
+    mode : {'full', 'valid', 'same'}, optional
+        Output size.
+    boundary : {'fill', 'wrap', 'symm'}, optional
+        How ``in1`` is extended (see :func:`correlate2d`).
+    fillvalue : scalar, optional
+        Value outside ``in1`` for ``boundary='fill'``.
+    workers : int, optional
+        Threads (see :func:`correlate`).
+
+    Returns
+    -------
+    ndarray
+        ``np.result_type(in1, in2)``.
+
+    Examples
+    --------
+    >>> import cyconv
+    >>> cyconv.convolve2d([[1, 2], [3, 4]], [[1, 1]])
+    array([[1, 3, 2],
+           [3, 7, 4]])
+    """
+    return _2d(in1, in2, mode, boundary, fillvalue, workers, convolve=True)
+
+
+def choose_conv_method(in1, in2, mode="full", measure=False):
+    """Return the method :func:`correlate`/:func:`convolve` would use: 'direct' or 'fft'.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        The inputs a call would get.
+    mode : {'full', 'valid', 'same'}, optional
+        The mode a call would get.
+    measure : bool, optional
+        If True, time both methods on these inputs and return
+        ``(fastest, {'direct': seconds, 'fft': seconds})`` as scipy does.
+
+    Returns
+    -------
+    str or (str, dict)
+
+    Notes
+    -----
+    The choice follows a cost model calibrated against cyconv's own direct
+    kernels (see :mod:`cyconv._fft`).  Integer and bool inputs never go to the
+    FFT unless every result is exactly representable in float64.
+
+    Examples
+    --------
+    >>> import numpy as np, cyconv
+    >>> cyconv.choose_conv_method(np.ones(1000), np.ones(5))
+    'direct'
+    """
+    in1 = _as_input(in1, "in1")
+    in2 = _as_input(in2, "in2")
+    _check_choice(mode, "mode", _MODES)
+    if in1.ndim != in2.ndim and not (in1.ndim == 0 or in2.ndim == 0):
+        _check_same_ndim(in1, in2, "choose_conv_method")
+    if measure:
+        import timeit
+        times = {}
+        for m in ("fft", "direct"):
+            timer = timeit.Timer(lambda: convolve(in1, in2, mode=mode, method=m))
+            number, _ = timer.autorange()
+            times[m] = min(timer.repeat(3, number)) / number
+        return min(times, key=times.get), times
+    if in1.ndim == 0 or in2.ndim == 0 or in1.size == 0 or in2.size == 0:
+        return "direct"
+    return _fft.choose_method(in1, in2, mode)
+
+
+__all__ = ["correlate", "convolve", "correlate2d", "convolve2d", "choose_conv_method"]

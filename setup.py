@@ -1,0 +1,164 @@
+"""Build the Cython extensions, with OpenMP when the compiler has it.
+
+All metadata lives in pyproject.toml; this file only declares the extensions
+and a ``build_ext`` that finds the compiler's OpenMP flags by compiling,
+linking and *running* a tiny OpenMP program.
+
+Environment switches
+--------------------
+CYCONV_OPENMP=0   build serial kernels (no OpenMP at all)
+CYCONV_OPENMP=1   a missing OpenMP is an error instead of a warning
+CYCONV_NATIVE=1   add -march=native (benchmarks only; wheels must not)
+CYCONV_DEBUG=1    Cython bounds checking on, -O0 -g (for sanitizer/debug runs)
+CYCONV_SANITIZE=address  compile and link with -fsanitize=address
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+MODULES = ["_threads", "_kernels"]
+
+OPENMP_PROBE = textwrap.dedent(
+    """
+    #include <omp.h>
+    #include <stdio.h>
+    int main(void) {
+        int n = 0;
+        #pragma omp parallel num_threads(2) reduction(+:n)
+        n += 1;
+        printf("%d\\n", n);
+        return n == 2 ? 0 : 1;
+    }
+    """
+)
+
+# Candidate (compile, link) flags, tried in order for the compiler in use.
+OPENMP_CANDIDATES = {
+    "msvc": [(["/openmp"], [])],
+    "unix": [
+        (["-fopenmp"], ["-fopenmp"]),
+        (["-Xpreprocessor", "-fopenmp"], ["-lomp"]),  # Apple clang + libomp
+    ],
+}
+
+
+def _env_flag(name):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return None
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def find_openmp_flags(compiler):
+    """Return (compile_args, link_args) that build and run an OpenMP program, or None."""
+    kind = compiler.compiler_type
+    tmp = tempfile.mkdtemp(prefix="cyconv-omp-")
+    try:
+        src = os.path.join(tmp, "omp_probe.c")
+        with open(src, "w") as f:
+            f.write(OPENMP_PROBE)
+        for cflags, lflags in OPENMP_CANDIDATES.get(kind, OPENMP_CANDIDATES["unix"]):
+            try:
+                objs = compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
+                exe = os.path.join(tmp, "omp_probe" + (".exe" if kind == "msvc" else ""))
+                compiler.link_executable(objs, "omp_probe", output_dir=tmp, extra_postargs=lflags)
+                out = subprocess.run([exe], capture_output=True, text=True, timeout=60)
+                if out.returncode == 0 and out.stdout.strip() == "2":
+                    return cflags, lflags
+            except Exception:  # any failure means "this candidate does not work"
+                continue
+        return None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class OpenMPBuildExt(build_ext):
+    def build_extensions(self):
+        kind = self.compiler.compiler_type
+        want = _env_flag("CYCONV_OPENMP")
+        debug = bool(_env_flag("CYCONV_DEBUG"))
+        sanitize = os.environ.get("CYCONV_SANITIZE", "")
+
+        flags = None if want is False else find_openmp_flags(self.compiler)
+        if flags is None and want is True:
+            sys.exit("error: CYCONV_OPENMP=1 but the compiler cannot build and run an OpenMP program")
+        if flags is None and want is None:
+            bar = "!" * 72
+            print(f"\n{bar}\nWARNING: no working OpenMP found: cyconv is built SERIAL "
+                  f"(one thread per call).\n{bar}\n", file=sys.stderr)
+        omp_c, omp_l = flags or ([], [])
+
+        if kind == "msvc":
+            opt = ["/O2"]
+        elif debug:
+            opt = ["-O0", "-g"]
+        else:
+            # -O3: vectorise the inner loops (with run-time alias checks).
+            # No -ffast-math: it would change results and NaN handling.
+            opt = ["-O3", "-fno-math-errno"]
+            if _env_flag("CYCONV_NATIVE"):
+                opt.append("-march=native")
+        link = list(omp_l)
+        if sanitize and kind != "msvc":
+            opt += [f"-fsanitize={sanitize}", "-fno-omit-frame-pointer"]
+            link += [f"-fsanitize={sanitize}"]
+
+        for ext in self.extensions:
+            ext.extra_compile_args = opt + omp_c
+            ext.extra_link_args = link
+        self._write_build_info(openmp=flags is not None, cflags=opt + omp_c, lflags=link, debug=debug)
+        super().build_extensions()
+
+    def _write_build_info(self, openmp, cflags, lflags, debug):
+        text = (
+            '"""Written by setup.py at build time; do not edit."""\n'
+            f"openmp = {openmp!r}\n"
+            f"openmp_requested = {_env_flag('CYCONV_OPENMP')!r}\n"
+            f"compiler = {self.compiler.compiler_type!r}\n"
+            f"compiler_command = {' '.join(getattr(self.compiler, 'compiler_so', []) or [])[:200]!r}\n"
+            f"extra_compile_args = {cflags!r}\n"
+            f"extra_link_args = {lflags!r}\n"
+            f"cython_debug = {debug!r}\n"
+            f"numpy_build_version = {np.__version__!r}\n"
+        )
+        targets = [os.path.join("cyconv", "_build_info.py")]  # source tree (in-place / editable)
+        if not self.inplace:
+            targets.append(os.path.join(self.build_lib, "cyconv", "_build_info.py"))
+        for path in targets:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+
+
+def extensions():
+    debug = bool(_env_flag("CYCONV_DEBUG"))
+    directives = {
+        "language_level": 3,
+        "boundscheck": debug,
+        "wraparound": False,
+        "cdivision": True,
+        "initializedcheck": debug,
+        "embedsignature": True,
+    }
+    exts = [
+        Extension(
+            f"cyconv.{name}",
+            [f"cyconv/{name}.pyx"],
+            include_dirs=[np.get_include()],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        )
+        for name in MODULES
+    ]
+    return cythonize(exts, compiler_directives=directives)
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": OpenMPBuildExt})
