@@ -14,6 +14,7 @@ CYCONV_SANITIZE=address  compile and link with -fsanitize=address
 """
 
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,10 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 MODULES = ["_threads", "_kernels"]
+# Extra builds of the kernels for newer instruction sets, picked at import
+# time by the CPU's features: (module, gcc/clang flags, msvc flags).
+SIMD_VARIANTS = [("_kernels_avx2", ["-mavx2", "-mfma"], ["/arch:AVX2"])]
+SIMD_FLAGS = {}  # extension name -> {"unix": [...], "msvc": [...]}, filled by extensions()
 
 OPENMP_PROBE = textwrap.dedent(
     """
@@ -113,7 +118,8 @@ class OpenMPBuildExt(build_ext):
             link += [f"-fsanitize={sanitize}"]
 
         for ext in self.extensions:
-            ext.extra_compile_args = opt + omp_c
+            simd = SIMD_FLAGS.get(ext.name, {}).get("msvc" if kind == "msvc" else "unix", [])
+            ext.extra_compile_args = opt + omp_c + simd
             ext.extra_link_args = link
         self._write_build_info(openmp=flags is not None, cflags=opt + omp_c, lflags=link, debug=debug)
         super().build_extensions()
@@ -153,11 +159,21 @@ def extensions():
         Extension(
             f"cyconv.{name}",
             [f"cyconv/{name}.pyx"],
-            include_dirs=[np.get_include()],
+            include_dirs=["cyconv", np.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         )
         for name in MODULES
     ]
+    if platform.machine().lower() in ("x86_64", "amd64", "x86", "i686"):
+        for name, unix_flags, msvc_flags in SIMD_VARIANTS:
+            ext = Extension(
+                f"cyconv.{name}",
+                [f"cyconv/{name}.pyx"],
+                include_dirs=["cyconv", np.get_include()],
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            )
+            SIMD_FLAGS[ext.name] = {"unix": unix_flags, "msvc": msvc_flags}
+            exts.append(ext)
     return cythonize(exts, compiler_directives=directives)
 
 

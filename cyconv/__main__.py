@@ -1,4 +1,4 @@
-"""Command line: ``python -m cyconv demo | info``."""
+"""Command line: ``python -m cyconv demo | info | bench``."""
 
 import argparse
 import sys
@@ -55,7 +55,13 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("demo", help="run the worked examples")
     sub.add_parser("info", help="print the build and runtime configuration")
-    args = parser.parse_args(argv)
+    sub.add_parser("bench", help="compare with scipy/OpenCV/torch (bench --help)", add_help=False)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        from cyconv._bench import main as bench_main
+        return bench_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "info":
         return info()
     if args.command in ("demo", None):

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from cyconv import _kernels, _threads
+from cyconv import _dispatch, _kernels, _threads
 from cyconv._version import __version__
 
 try:
@@ -19,6 +19,7 @@ def config():
     info = {
         "version": __version__,
         "openmp": _threads.openmp_enabled() and _kernels.openmp_enabled(),
+        "simd_kernels": _dispatch.variant,
         "openmp_version": _threads.openmp_version(),
         "threads_default": _threads.max_threads(),
         "cpu_count": _threads.cpu_count(),

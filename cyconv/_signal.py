@@ -18,7 +18,8 @@ All validation happens here, before any C code runs.
 
 import numpy as np
 
-from cyconv import _fft, _kernels, _threads
+from cyconv import _fft, _threads
+from cyconv._dispatch import kernels as _kernels
 
 _MODES = ("full", "valid", "same")
 _METHODS = ("auto", "direct", "fft")

@@ -1,0 +1,211 @@
+"""Side-by-side benchmark of cyconv against its peers (``python -m cyconv bench``).
+
+Runs the standard workloads W1-W10 for cyconv and every peer that is
+installed (numpy, scipy.signal direct/fft/oaconvolve, scipy.ndimage, OpenCV,
+torch), in this process, on the same random data, at each requested thread
+count.  Every peer's answer is checked against cyconv's before it is timed.
+Reported times are medians of repeats; GFLOP = 2 * output elements * kernel
+elements / 1e9 (the same nominal count for FFT methods).
+"""
+
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import cyconv
+
+# id: (description, ndim, input shape, kernel shape, dtype, mode)
+WORKLOADS = {
+    "W1": ("1-D f64 n=1e6 k=31", (1_000_000,), (31,), np.float64, "valid"),
+    "W1f": ("1-D f64 n=1e6 k=31 full", (1_000_000,), (31,), np.float64, "full"),
+    "W2": ("1-D f32 n=1e6 k=1023", (1_000_000,), (1023,), np.float32, "valid"),
+    "W3": ("2-D f32 2048^2 3x3", (2048, 2048), (3, 3), np.float32, "valid"),
+    "W4": ("2-D f32 2048^2 7x7", (2048, 2048), (7, 7), np.float32, "valid"),
+    "W4f": ("2-D f32 2048^2 7x7 full", (2048, 2048), (7, 7), np.float32, "full"),
+    "W5": ("2-D f64 1024^2 15x15", (1024, 1024), (15, 15), np.float64, "valid"),
+    "W6": ("2-D f32 2048^2 31x31", (2048, 2048), (31, 31), np.float32, "valid"),
+    "W7": ("3-D f32 128^3 3^3", (128, 128, 128), (3, 3, 3), np.float32, "valid"),
+    "W8": ("3-D f32 128^3 7^3", (128, 128, 128), (7, 7, 7), np.float32, "valid"),
+    "W10": ("2-D f64 32^2 3x3 (call overhead)", (32, 32), (3, 3), np.float64, "valid"),
+}
+
+
+def _out_shape(xs, ks, mode):
+    if mode == "valid":
+        return tuple(a - b + 1 for a, b in zip(xs, ks))
+    return tuple(a + b - 1 for a, b in zip(xs, ks))
+
+
+def _interior(a, ks):
+    """'valid' part of a same-size ('centred') filter output."""
+    return a[tuple(slice((k - 1) // 2, s - (k - 1 - (k - 1) // 2)) for s, k in zip(a.shape, ks))]
+
+
+def _peers(wid, x, k, mode, threads):
+    """Yield (name, callable) for every installed peer that does this workload."""
+    ndim = x.ndim
+    try:
+        import scipy.signal as ss
+        import scipy.ndimage as nd
+    except ImportError:
+        ss = nd = None
+    if ndim == 1:
+        yield "numpy.correlate", lambda: np.correlate(x, k, mode)
+    if ss is not None:
+        big = x.size * k.size > 5e8
+        if not big or ndim == 1:
+            yield "scipy.signal direct", lambda: ss.correlate(x, k, mode, method="direct")
+        yield "scipy.signal fft", lambda: ss.correlate(x, k, mode, method="fft")
+        if ndim == 1 or k.size > 100:
+            yield "scipy.signal oaconvolve", lambda: ss.oaconvolve(x, k[(slice(None, None, -1),) * ndim], mode)
+        if ndim == 2 and not big:
+            yield "scipy.signal correlate2d", lambda: ss.correlate2d(x, k, mode)
+        if mode == "valid" and not big:
+            yield "scipy.ndimage", lambda: _interior(nd.correlate(x, k, mode="constant"), k.shape)
+    try:
+        import cv2
+        cv2.setNumThreads(threads)
+        if ndim <= 2 and mode == "valid":
+            x2 = x.reshape(1, -1) if ndim == 1 else x
+            k2 = k.reshape(1, -1) if ndim == 1 else k
+            anchor = (0, 0)
+
+            def run_cv():
+                y = cv2.filter2D(x2, -1, k2, anchor=anchor, borderType=cv2.BORDER_CONSTANT)
+                return y[: x2.shape[0] - k2.shape[0] + 1, : x2.shape[1] - k2.shape[1] + 1].reshape(
+                    _out_shape(x.shape, k.shape, mode))
+            yield "OpenCV filter2D", run_cv
+    except ImportError:
+        pass
+    try:
+        import torch
+        torch.set_num_threads(threads)
+        conv = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d,
+                3: torch.nn.functional.conv3d}[ndim]
+        tx = torch.from_numpy(x)[None, None]
+        tk = torch.from_numpy(np.ascontiguousarray(k))[None, None]
+        pad = 0 if mode == "valid" else tuple(s - 1 for s in k.shape)
+        yield "torch conv", lambda: conv(tx, tk, padding=pad)[0, 0].numpy()
+    except ImportError:
+        pass
+
+
+def _time(fn, repeats, min_time=0.02):
+    fn()  # warm up (thread pools, caches, FFT plans)
+    number = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        dt = time.perf_counter() - t0
+        if dt >= min_time or number >= 1 << 16:
+            break
+        number *= 4
+    samples = [dt / number]
+    for _ in range(repeats - 1):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - t0) / number)
+    return statistics.median(samples)
+
+
+def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
+    """Run the comparison; return a list of result dicts."""
+    rng = np.random.default_rng(0)
+    results = []
+    ids = workloads or list(WORKLOADS)
+    for wid in ids:
+        desc, xs, ks, dtype, mode = WORKLOADS[wid]
+        x = rng.standard_normal(xs).astype(dtype)
+        k = rng.standard_normal(ks).astype(dtype)
+        out = _out_shape(xs, ks, mode)
+        gflop = 2 * float(np.prod(out)) * float(np.prod(ks)) / 1e9
+        for n in threads:
+            ref = cyconv.correlate(x, k, mode, method="direct", workers=n)
+            tol = 1e-3 if dtype == np.float32 else 1e-9
+            scale = np.abs(x).max() * np.abs(k).sum()
+            row = {"id": wid, "workload": desc, "threads": n, "gflop": gflop, "peers": {}}
+            progress(f"  {wid:4s} {desc:34s} threads={n} ...", end="", flush=True)
+            t = _time(lambda: cyconv.correlate(x, k, mode, workers=n), 1 if quick else repeats)
+            row["cyconv_ms"] = t * 1e3
+            row["cyconv_method"] = cyconv.choose_conv_method(x, k, mode)
+            for name, fn in _peers(wid, x, k, mode, n):
+                try:
+                    got = np.asarray(fn())
+                except Exception as exc:  # a peer that cannot do it is skipped, not fatal
+                    row["peers"][name] = {"error": f"{type(exc).__name__}: {exc}"[:80]}
+                    continue
+                if got.shape != ref.shape or np.abs(got - ref).max() > tol * scale:
+                    row["peers"][name] = {"error": "answer differs from cyconv's"}
+                    continue
+                row["peers"][name] = {"ms": _time(fn, 1 if quick else repeats) * 1e3}
+            timed = {p: v["ms"] for p, v in row["peers"].items() if "ms" in v}
+            if timed:
+                best = min(timed, key=timed.get)
+                row["best_peer"], row["best_peer_ms"] = best, timed[best]
+                row["ratio"] = timed[best] / row["cyconv_ms"]
+            progress(f" {row['cyconv_ms']:.3f} ms")
+            results.append(row)
+    return results
+
+
+def format_table(results):
+    lines = [f"{'id':4s} {'thr':>3s} {'cyconv ms':>10s} {'GFLOP/s':>8s} {'method':>6s}  "
+             f"{'best peer':24s} {'peer ms':>9s} {'GFLOP/s':>8s} {'speed-up':>8s}"]
+    for r in results:
+        gf = r["gflop"] / (r["cyconv_ms"] / 1e3)
+        if "best_peer" in r:
+            pg = r["gflop"] / (r["best_peer_ms"] / 1e3)
+            peer = f"{r['best_peer']:24s} {r['best_peer_ms']:9.3f} {pg:8.1f} {r['ratio']:7.2f}x"
+        else:
+            peer = "(no peer installed)"
+        lines.append(f"{r['id']:4s} {r['threads']:3d} {r['cyconv_ms']:10.3f} {gf:8.1f} "
+                     f"{r['cyconv_method']:>6s}  {peer}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m cyconv bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("workloads", nargs="*", help=f"subset of {', '.join(WORKLOADS)}")
+    p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--quick", action="store_true", help="one timed repeat each (< 1 minute)")
+    p.add_argument("--json", help="write the results to this JSON file")
+    p.add_argument("--plot", help="write a PNG bar chart (needs matplotlib)")
+    args = p.parse_args(argv)
+    for w in args.workloads:
+        if w not in WORKLOADS:
+            p.error(f"unknown workload {w!r}")
+    threads = tuple(int(t) for t in args.threads.split(","))
+    print(f"cyconv {cyconv.__version__} bench: threads {threads}, median of "
+          f"{1 if args.quick else args.repeats}")
+    res = run(args.workloads or None, threads, args.repeats, args.quick,
+              progress=lambda *a, **kw: print(*a, **kw, file=sys.stderr))
+    print(format_table(res))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f, indent=1)
+    if args.plot:
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            print("matplotlib is not installed: no plot written", file=sys.stderr)
+            return 0
+        labels = [f"{r['id']}/{r['threads']}t" for r in res]
+        fig, ax = plt.subplots(figsize=(max(6, len(res) * 0.6), 4))
+        ax.bar(labels, [r.get("ratio", 0) for r in res])
+        ax.axhline(1, color="k", lw=0.8)
+        ax.set_ylabel("speed-up over the fastest peer")
+        ax.tick_params(axis="x", rotation=60)
+        fig.tight_layout()
+        fig.savefig(args.plot, dpi=120)
+    return 0

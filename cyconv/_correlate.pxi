@@ -1,0 +1,240 @@
+# The body of the direct-correlation kernels, compiled twice from this one
+# source: into cyconv._kernels with the compiler's baseline instruction set
+# (what any CPU of the architecture runs) and, on x86-64, into
+# cyconv._kernels_avx2 with AVX2 + FMA.  cyconv._signal picks the variant the
+# CPU supports at import time.  The including module provides the cimports.
+cdef enum:
+    # Output columns per tile: 1024 floats/doubles stay in L1.
+    COL_BLOCK = 1024
+
+
+cdef inline real_t _correlate_point(const real_t* x, const real_t* k, Py_ssize_t xh,
+                                   Py_ssize_t xw, Py_ssize_t kh, Py_ssize_t kw,
+                                   Py_ssize_t nc, Py_ssize_t na, Py_ssize_t b_lo,
+                                   Py_ssize_t b_hi) noexcept nogil:
+    """One output: sum over c < nc, a < na, b_lo <= b < b_hi of k[c,a,b] * x[c,a,b]."""
+    cdef real_t acc = 0
+    cdef Py_ssize_t c, a, b
+    for c in range(nc):
+        for a in range(na):
+            for b in range(b_lo, b_hi):
+                acc += k[(c * kh + a) * kw + b] * x[(c * xh + a) * xw + b]
+    return acc
+
+
+cdef bint _blocked_tile(const real_t* x, const real_t* k, real_t* orow,
+                        Py_ssize_t xh, Py_ssize_t xw, Py_ssize_t kh, Py_ssize_t kw,
+                        Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t i, Py_ssize_t j0,
+                        Py_ssize_t j1, Py_ssize_t a_lo, Py_ssize_t a_hi,
+                        Py_ssize_t plane0, Py_ssize_t c_lo, Py_ssize_t c_hi) noexcept nogil:
+    """Row i, columns [j0, j1) of a 1-D/2-D/3-D output with real data.
+
+    Input plane ``plane0 + c`` pairs with kernel plane ``c`` (c_lo <= c < c_hi).
+    Returns False (and does nothing) when no whole register block fits in
+    the interior; the caller then uses the generic path.
+    """
+    cdef Py_ssize_t ji0 = _max(j0, pw), ji1 = _min(j1, xw - kw + pw + 1), j
+    cdef Py_ssize_t nc = c_hi - c_lo, na = a_hi - a_lo
+    cdef Py_ssize_t block = CYCONV_BLOCK_BYTES // sizeof(real_t)
+    if ji1 - ji0 < block:
+        return False
+    # x at (plane plane0 + c_lo, row i + a_lo - ph, column -pw); k at (c_lo, a_lo, 0)
+    cdef const real_t* xb = x + ((plane0 + c_lo) * xh + i + a_lo - ph) * xw - pw
+    cdef const real_t* kb = k + (c_lo * kh + a_lo) * kw
+    j = ji0
+    while True:
+        # The last block is shifted left to end at ji1: it recomputes a few
+        # outputs, with bitwise the same values, instead of a scalar tail.
+        correlate_block(orow + j, xb + j, xw, xh * xw, kb, kw, kh * kw, nc, na, kw)
+        if j + block >= ji1:
+            break
+        j = _min(j + block, ji1 - block)
+    for j in range(ji1, j1):  # right border
+        orow[j] = _correlate_point(xb + j, kb, xh, xw, kh, kw, nc, na, 0,
+                                   _min(kw, xw + pw - j))
+    for j in range(j0, ji0):  # left border
+        orow[j] = _correlate_point(xb + j, kb, xh, xw, kh, kw, nc, na, pw - j,
+                                   _min(kw, xw + pw - j))
+    return True
+
+
+cdef void correlate_tile(const scalar_t* x, const Py_ssize_t* x_shape,
+                         const scalar_t* k, const Py_ssize_t* k_shape,
+                         scalar_t* out, const Py_ssize_t* out_shape,
+                         const Py_ssize_t* pad, int ndim,
+                         Py_ssize_t tile, Py_ssize_t n_col_blocks) noexcept nogil:
+    """Compute one tile (plane q, row i, column block jb) of the output."""
+    cdef int lead = ndim - 2, d
+    cdef Py_ssize_t xh = x_shape[lead], xw = x_shape[lead + 1]
+    cdef Py_ssize_t kh = k_shape[lead], kw = k_shape[lead + 1]
+    cdef Py_ssize_t oh = out_shape[lead], ow = out_shape[lead + 1]
+    cdef Py_ssize_t ph = pad[lead], pw = pad[lead + 1]
+    cdef Py_ssize_t jb = tile % n_col_blocks
+    cdef Py_ssize_t rest = tile // n_col_blocks
+    cdef Py_ssize_t i = rest % oh, q = rest // oh
+    cdef Py_ssize_t j0 = jb * COL_BLOCK, j1 = _min(ow, j0 + COL_BLOCK)
+    cdef scalar_t* orow = out + (q * oh + i) * ow
+    cdef Py_ssize_t o_idx[MAX_NDIM]
+    cdef Py_ssize_t c_lo[MAX_NDIM]
+    cdef Py_ssize_t c_hi[MAX_NDIM]
+    cdef Py_ssize_t c[MAX_NDIM]
+    cdef Py_ssize_t a, a_lo, a_hi, b, b_lo, b_hi, jlo, jhi, x_off, k_off, rem
+    cdef const scalar_t* xrow
+    cdef const scalar_t* krow
+    cdef bint empty = False
+
+    # Which kernel planes, rows and columns touch this tile (clipped to x).
+    rem = q
+    for d in range(lead - 1, -1, -1):
+        o_idx[d] = rem % out_shape[d]
+        rem = rem // out_shape[d]
+    for d in range(lead):
+        c_lo[d] = _max(0, pad[d] - o_idx[d])
+        c_hi[d] = _min(k_shape[d], x_shape[d] + pad[d] - o_idx[d])
+        if c_lo[d] >= c_hi[d]:
+            empty = True
+        c[d] = c_lo[d]
+    a_lo = _max(0, ph - i)
+    a_hi = _min(kh, xh + ph - i)
+    b_lo = _max(0, pw - (j1 - 1))
+    b_hi = _min(kw, xw + pw - j0)
+    empty = empty or a_lo >= a_hi or b_lo >= b_hi
+
+    if scalar_t is float or scalar_t is double:
+        # Interior columns, where every column tap lies inside x, go through
+        # the register-blocked kernel; it writes whole sums, so the tile is
+        # finished here unless there is no interior block at all.
+        if not empty and lead <= 1 and _blocked_tile(
+                x, k, orow, xh, xw, kh, kw, ph, pw, i, j0, j1, a_lo, a_hi,
+                (o_idx[0] - pad[0]) if lead == 1 else 0,
+                c_lo[0] if lead == 1 else 0, c_hi[0] if lead == 1 else 1):
+            return
+    memset(orow + j0, 0, (j1 - j0) * sizeof(scalar_t))
+    if empty:
+        return
+
+    while True:
+        x_off = 0
+        k_off = 0
+        for d in range(lead):
+            x_off = x_off * x_shape[d] + (o_idx[d] + c[d] - pad[d])
+            k_off = k_off * k_shape[d] + c[d]
+        for a in range(a_lo, a_hi):
+            xrow = x + (x_off * xh + i + a - ph) * xw
+            krow = k + (k_off * kh + a) * kw
+            for b in range(b_lo, b_hi):
+                # columns j of this block whose input j + b - pw lies in x
+                jlo = _max(j0, pw - b)
+                jhi = _min(j1, xw + pw - b)
+                axpy(orow + jlo, xrow + jlo + b - pw, krow[b], jhi - jlo)
+        # next kernel plane (odometer over the leading axes)
+        d = lead - 1
+        while d >= 0:
+            c[d] += 1
+            if c[d] < c_hi[d]:
+                break
+            c[d] = c_lo[d]
+            d -= 1
+        if d < 0:
+            return
+
+
+cdef void correlate_nd(const scalar_t* x, const Py_ssize_t* x_shape,
+                       const scalar_t* k, const Py_ssize_t* k_shape,
+                       scalar_t* out, const Py_ssize_t* out_shape,
+                       const Py_ssize_t* pad, int ndim, int n_threads) noexcept nogil:
+    """out = k correlated with zero-extended x (see _kernels.pxd); ndim >= 2."""
+    cdef Py_ssize_t rows = 1, n_col_blocks, n_tiles, t
+    cdef int d
+    for d in range(ndim - 1):
+        rows *= out_shape[d]
+    n_col_blocks = (out_shape[ndim - 1] + COL_BLOCK - 1) // COL_BLOCK
+    n_tiles = rows * n_col_blocks
+    if n_threads <= 1 or n_tiles == 1:
+        for t in range(n_tiles):
+            correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks)
+    else:
+        for t in prange(n_tiles, num_threads=n_threads, schedule="dynamic", chunksize=4):
+            correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks)
+
+
+def openmp_enabled():
+    """True when this module was compiled with OpenMP."""
+    return bool(CYCONV_HAVE_OPENMP)
+
+
+cdef int _read_shape(cnp.ndarray a, Py_ssize_t* shape, int offset) except -1:
+    cdef int d
+    for d in range(a.ndim):
+        shape[d + offset] = a.shape[d]
+        if shape[d + offset] < 1:
+            raise ValueError("kernel arrays must not be empty")
+    return 0
+
+
+def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out not None,
+              pad, int n_threads):
+    """Fill ``out`` with the direct correlation of ``x`` with ``k`` (see module doc).
+
+    Low-level entry used by :mod:`cyconv._signal`; it re-checks every
+    invariant the nogil code relies on, so no call can read or write out of
+    bounds.  ``x``, ``k``, ``out``: C-contiguous arrays of one dtype among
+    float32, float64, complex64, complex128, uint64, same ndim (1..32);
+    ``pad``: a sequence of ndim ints with ``0 <= pad[d] < k.shape[d] + x.shape[d]``.
+    """
+    cdef int ndim = x.ndim, d, offset
+    cdef int typenum = cnp.PyArray_TYPE(x)
+    cdef Py_ssize_t xs[MAX_NDIM]
+    cdef Py_ssize_t ks[MAX_NDIM]
+    cdef Py_ssize_t os[MAX_NDIM]
+    cdef Py_ssize_t ps[MAX_NDIM]
+    cdef void* xp
+    cdef void* kp
+    cdef void* op
+
+    if not (1 <= ndim <= MAX_NDIM - 1) or k.ndim != ndim or out.ndim != ndim:
+        raise ValueError(f"x, k and out must share one ndim in 1..{MAX_NDIM - 1}")
+    if cnp.PyArray_TYPE(k) != typenum or cnp.PyArray_TYPE(out) != typenum:
+        raise TypeError("x, k and out must have the same dtype")
+    if typenum not in (cnp.NPY_FLOAT, cnp.NPY_DOUBLE, cnp.NPY_CFLOAT, cnp.NPY_CDOUBLE, cnp.NPY_UINT64):
+        raise TypeError(f"unsupported kernel dtype {x.dtype}")
+    if not (cnp.PyArray_IS_C_CONTIGUOUS(x) and cnp.PyArray_IS_C_CONTIGUOUS(k)
+            and cnp.PyArray_IS_C_CONTIGUOUS(out)):
+        raise ValueError("x, k and out must be C-contiguous")
+    if not x.dtype.isnative or not out.flags.writeable or not cnp.PyArray_ISALIGNED(x) \
+            or not cnp.PyArray_ISALIGNED(k) or not cnp.PyArray_ISALIGNED(out):
+        raise ValueError("x, k and out must be aligned, native byte order; out writeable")
+    if len(pad) != ndim:
+        raise ValueError("pad must have one entry per axis")
+    # 1-D data is one row of one plane.
+    offset = 1 if ndim == 1 else 0
+    xs[0] = ks[0] = os[0] = 1
+    ps[0] = 0
+    _read_shape(x, xs, offset)
+    _read_shape(k, ks, offset)
+    _read_shape(out, os, offset)
+    for d in range(ndim):
+        ps[d + offset] = pad[d]
+        if not 0 <= ps[d + offset] < ks[d + offset] + xs[d + offset]:
+            raise ValueError("pad out of range")
+    ndim += offset
+    if n_threads < 1:
+        raise ValueError("n_threads must be >= 1")
+
+    xp = cnp.PyArray_DATA(x)
+    kp = cnp.PyArray_DATA(k)
+    op = cnp.PyArray_DATA(out)
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            correlate_nd(<const float*>xp, xs, <const float*>kp, ks, <float*>op, os, ps, ndim, n_threads)
+        elif typenum == cnp.NPY_DOUBLE:
+            correlate_nd(<const double*>xp, xs, <const double*>kp, ks, <double*>op, os, ps, ndim, n_threads)
+        elif typenum == cnp.NPY_CFLOAT:
+            correlate_nd(<const complex64_t*>xp, xs, <const complex64_t*>kp, ks, <complex64_t*>op, os, ps,
+                         ndim, n_threads)
+        elif typenum == cnp.NPY_CDOUBLE:
+            correlate_nd(<const complex128_t*>xp, xs, <const complex128_t*>kp, ks, <complex128_t*>op, os, ps,
+                         ndim, n_threads)
+        else:
+            correlate_nd(<const uint64_t*>xp, xs, <const uint64_t*>kp, ks, <uint64_t*>op, os, ps, ndim, n_threads)
+    return out

@@ -1,0 +1,22 @@
+"""AVX2 + FMA build of cyconv's direct-correlation kernels (x86-64 only).
+
+The same source as :mod:`cyconv._kernels` (``_correlate.pxi``) compiled with
+``-mavx2 -mfma``; imported only on CPUs that support it.
+"""
+
+from cython.parallel cimport prange
+from libc.string cimport memset
+
+cimport numpy as cnp
+
+from cyconv._openmp cimport CYCONV_HAVE_OPENMP
+
+cnp.import_array()
+
+from libc.stdint cimport uint64_t
+
+from cyconv._kernels cimport (CYCONV_BLOCK_BYTES, MAX_NDIM, _max, _min, axpy,
+                              complex64_t, complex128_t, correlate_block, real_t,
+                              scalar_t)
+
+include "_correlate.pxi"
