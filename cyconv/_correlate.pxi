@@ -36,19 +36,28 @@ cdef bint _blocked_tile(const real_t* x, const real_t* k, real_t* orow,
     cdef Py_ssize_t ji0 = _max(j0, pw), ji1 = _min(j1, xw - kw + pw + 1), j
     cdef Py_ssize_t nc = c_hi - c_lo, na = a_hi - a_lo
     cdef Py_ssize_t block = CYCONV_BLOCK_BYTES // sizeof(real_t)
-    if ji1 - ji0 < block:
+    cdef Py_ssize_t narrow = CYCONV_NARROW_BYTES // sizeof(real_t)
+    if ji1 - ji0 < narrow:
         return False
     # x at (plane plane0 + c_lo, row i + a_lo - ph, column -pw); k at (c_lo, a_lo, 0)
     cdef const real_t* xb = x + ((plane0 + c_lo) * xh + i + a_lo - ph) * xw - pw
     cdef const real_t* kb = k + (c_lo * kh + a_lo) * kw
+    # Wide blocks, then the rest: one wide block shifted left to end at ji1
+    # if the interior is wide enough, else narrow blocks, the last one
+    # shifted.  A shifted block recomputes a few outputs, with bitwise the
+    # same values (same operations, same order), instead of a scalar tail.
     j = ji0
-    while True:
-        # The last block is shifted left to end at ji1: it recomputes a few
-        # outputs, with bitwise the same values, instead of a scalar tail.
-        correlate_block(orow + j, xb + j, xw, xh * xw, kb, kw, kh * kw, nc, na, kw)
-        if j + block >= ji1:
-            break
-        j = _min(j + block, ji1 - block)
+    while j + block <= ji1:
+        correlate_block(orow + j, xb + j, xw, xh * xw, kb, kw, kh * kw, nc, na, kw, False)
+        j += block
+    if j < ji1 and ji1 - ji0 >= block:
+        j = ji1 - block
+        correlate_block(orow + j, xb + j, xw, xh * xw, kb, kw, kh * kw, nc, na, kw, False)
+        j = ji1
+    while j < ji1:
+        j = _min(j, ji1 - narrow)
+        correlate_block(orow + j, xb + j, xw, xh * xw, kb, kw, kh * kw, nc, na, kw, True)
+        j += narrow
     for j in range(ji1, j1):  # right border
         orow[j] = _correlate_point(xb + j, kb, xh, xw, kh, kw, nc, na, 0,
                                    _min(kw, xw + pw - j))

@@ -6,10 +6,11 @@ direct: ``macs * DIRECT_NS[dtype] / threads``, where ``macs`` is the exact
 number of multiply-adds the direct kernel performs for the mode;
 fft: ``FFT_NS[kind] * N * log2(N) * 3`` for the three transforms of the padded
 size N (real transforms count half).  The constants were calibrated on the
-development machine (2-core AMD EPYC Zen 4, AVX2) by timing cyconv's direct
-kernel and this module's FFT over 1-D/2-D/3-D sizes and kernel sizes
-(``benchmarks/calibrate_method.py`` prints the fitted values) and taking
-the median ns per unit of each.
+development machine (2-core AMD EPYC Zen 4, AVX2 + FMA kernel variant) by
+``benchmarks/calibrate_method.py``: it times cyconv's direct kernel on one
+thread and this module's FFT path over six 1-D/2-D/3-D problems (kernels
+from 5^3 to 31^2 taps) per dtype and prints the median ns per unit, which
+were copied here (2026-11-27).
 
 Exactness rules come before speed: integer and bool inputs go to the FFT
 only if every partial sum is exactly representable in float64 (the bound
@@ -24,9 +25,9 @@ import numpy as np
 from cyconv import _threads
 
 # ns per multiply-add of the direct kernel on one thread, by compute dtype
-DIRECT_NS = {"f4": 0.10, "f8": 0.20, "c8": 0.40, "c16": 0.80, "u8": 0.45}
+DIRECT_NS = {"f4": 0.044, "f8": 0.10, "c8": 0.50, "c16": 0.72, "u8": 0.34}
 # ns per N log2 N of one numpy.fft transform, by kind (real transforms: half)
-FFT_NS = {"f4": 0.45, "f8": 0.55, "c8": 0.9, "c16": 1.1}
+FFT_NS = {"f4": 1.3, "f8": 1.5, "c8": 1.2, "c16": 1.27}
 
 
 def next_fast_len(n):

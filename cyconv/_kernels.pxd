@@ -78,23 +78,39 @@ cdef inline void axpy(scalar_t* out, const scalar_t* x, scalar_t w,
 cdef extern from "_simd.h" nogil:
     # The register-blocked interior (C: it needs SIMD vector types).
     const int CYCONV_BLOCK_BYTES
+    const int CYCONV_NARROW_BYTES
     void cyconv_block_f32(float* out, const float* x, Py_ssize_t x_row, Py_ssize_t x_plane,
                           const float* k, Py_ssize_t k_row, Py_ssize_t k_plane,
                           Py_ssize_t nc, Py_ssize_t na, Py_ssize_t kw) noexcept
     void cyconv_block_f64(double* out, const double* x, Py_ssize_t x_row, Py_ssize_t x_plane,
                           const double* k, Py_ssize_t k_row, Py_ssize_t k_plane,
                           Py_ssize_t nc, Py_ssize_t na, Py_ssize_t kw) noexcept
+    void cyconv_narrow_f32(float* out, const float* x, Py_ssize_t x_row, Py_ssize_t x_plane,
+                           const float* k, Py_ssize_t k_row, Py_ssize_t k_plane,
+                           Py_ssize_t nc, Py_ssize_t na, Py_ssize_t kw) noexcept
+    void cyconv_narrow_f64(double* out, const double* x, Py_ssize_t x_row, Py_ssize_t x_plane,
+                           const double* k, Py_ssize_t k_row, Py_ssize_t k_plane,
+                           Py_ssize_t nc, Py_ssize_t na, Py_ssize_t kw) noexcept
 
 
 cdef inline void correlate_block(real_t* out, const real_t* x, Py_ssize_t x_row,
                                  Py_ssize_t x_plane, const real_t* k, Py_ssize_t k_row,
                                  Py_ssize_t k_plane, Py_ssize_t nc, Py_ssize_t na,
-                                 Py_ssize_t kw) noexcept nogil:
-    """out[v] = sum_{c<nc, a<na, b<kw} k[c, a, b] * x[c, a, b + v], v < block_width."""
+                                 Py_ssize_t kw, bint narrow) noexcept nogil:
+    """out[v] = sum_{c<nc, a<na, b<kw} k[c, a, b] * x[c, a, b + v], v < block width.
+
+    The block is CYCONV_BLOCK_BYTES wide, or CYCONV_NARROW_BYTES if ``narrow``.
+    """
     if real_t is float:
-        cyconv_block_f32(out, x, x_row, x_plane, k, k_row, k_plane, nc, na, kw)
+        if narrow:
+            cyconv_narrow_f32(out, x, x_row, x_plane, k, k_row, k_plane, nc, na, kw)
+        else:
+            cyconv_block_f32(out, x, x_row, x_plane, k, k_row, k_plane, nc, na, kw)
     else:
-        cyconv_block_f64(out, x, x_row, x_plane, k, k_row, k_plane, nc, na, kw)
+        if narrow:
+            cyconv_narrow_f64(out, x, x_row, x_plane, k, k_row, k_plane, nc, na, kw)
+        else:
+            cyconv_block_f64(out, x, x_row, x_plane, k, k_row, k_plane, nc, na, kw)
 
 
 cdef void correlate_nd(const scalar_t* x, const Py_ssize_t* x_shape,

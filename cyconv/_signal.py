@@ -25,6 +25,7 @@ _MODES = ("full", "valid", "same")
 _METHODS = ("auto", "direct", "fft")
 _BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
                "symm": "symm", "symmetric": "symm"}
+_BOUNDARY_NAMES = tuple(_BOUNDARIES)
 
 # dtype the kernels compute in, by the result dtype's kind/size.
 _COMPUTE = {
@@ -77,8 +78,12 @@ def _valid_swap_needed(shape1, shape2):
 
     Raises when neither input contains the other (no 'valid' output exists).
     """
-    ok1 = all(a >= b for a, b in zip(shape1, shape2))
-    ok2 = all(a <= b for a, b in zip(shape1, shape2))
+    ok1 = ok2 = True
+    for a, b in zip(shape1, shape2):
+        if a < b:
+            ok1 = False
+        elif a > b:
+            ok2 = False
     if not (ok1 or ok2):
         raise ValueError("mode='valid' needs one input at least as large as the other on "
                          f"every axis; got in1.shape={shape1} and in2.shape={shape2}")
@@ -86,6 +91,8 @@ def _valid_swap_needed(shape1, shape2):
 
 
 def _result_dtype(in1, in2):
+    if in1.dtype is in2.dtype:
+        return in1.dtype
     return np.result_type(in1, in2)
 
 
@@ -126,11 +133,13 @@ def _direct(x, k, pad, out_shape, result, workers):
     """Run the kernel: out[o] = sum_t k[t] x[o + t - pad]; returns result dtype."""
     cdt = _compute_dtype(result)
     n_out = _checked_size(out_shape, cdt.itemsize, "the output")
-    x = np.ascontiguousarray(x, dtype=cdt)
-    k = np.ascontiguousarray(k, dtype=cdt)
+    if x.dtype != cdt or not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x, dtype=cdt)
+    if k.dtype != cdt or not k.flags.c_contiguous:
+        k = np.ascontiguousarray(k, dtype=cdt)
     out = np.empty(out_shape, dtype=cdt)
     # Work = multiply-adds, bounded by both (output x kernel) and (x x kernel).
-    work = min(n_out, x.size) * k.size
+    work = min(min(n_out, x.size) * k.size, 1 << 62)
     rows = n_out // out_shape[-1]
     n = _threads.acquire(workers, work, rows * max(1, out_shape[-1] // 256))
     try:
@@ -138,6 +147,23 @@ def _direct(x, k, pad, out_shape, result, workers):
     finally:
         _threads.release(n)
     return _from_compute(out, result)
+
+
+def _half_up(n):
+    return n // 2
+
+
+def _half_down(n):
+    return (n - 1) // 2
+
+
+def _pad_and_shape(xs, ks, mode, same_pad):
+    """Per-axis pad and output shape of the kernel call for a mode."""
+    if mode == "full":
+        return tuple(k - 1 for k in ks), tuple(x + k - 1 for x, k in zip(xs, ks))
+    if mode == "valid":
+        return (0,) * len(xs), tuple(x - k + 1 for x, k in zip(xs, ks))
+    return tuple(same_pad(k) for k in ks), tuple(xs)
 
 
 def _reverse_conj(a):
@@ -196,14 +222,8 @@ def _nd(in1, in2, mode, method, workers, convolve):
         k = _flip(b)
     else:
         k = b.conj() if b.dtype.kind == "c" else b
-    n1, n2 = np.array(x.shape), np.array(k.shape)
-    if mode == "full":
-        pad, out_shape = n2 - 1, n1 + n2 - 1
-    elif mode == "valid":
-        pad, out_shape = n2 * 0, n1 - n2 + 1
-    else:
-        pad, out_shape = n2 // 2, n1
-    out = _direct(x, k, tuple(pad.tolist()), tuple(out_shape.tolist()), result, workers)
+    pad, out_shape = _pad_and_shape(x.shape, k.shape, mode, same_pad=_half_up)
+    out = _direct(x, k, pad, out_shape, result, workers)
     if swap and not convolve:
         out = np.ascontiguousarray(_reverse_conj(out))
     return out
@@ -290,6 +310,8 @@ def convolve(in1, in2, mode="full", method="auto", *, workers=None):
 
 def _fill_scalar(fillvalue, result):
     """Convert ``fillvalue`` to the result dtype as scipy does, or raise."""
+    if type(fillvalue) is int and fillvalue == 0:  # the default, fast
+        return 0
     arr = np.asarray(fillvalue)
     if arr.size != 1:
         raise ValueError("fillvalue must be a scalar or an array with one element")
@@ -319,8 +341,7 @@ def _2d(in1, in2, mode, boundary, fillvalue, workers, convolve):
     if in1.ndim != 2 or in2.ndim != 2:
         raise ValueError(f"{func}: in1 and in2 must both be 2-D arrays, got ndim "
                          f"{in1.ndim} and {in2.ndim}")
-    _check_choice(mode, "mode", _MODES)
-    bkind = _BOUNDARIES.get(_check_choice(boundary, "boundary", tuple(_BOUNDARIES)))
+    bkind = _BOUNDARIES[_check_choice(boundary, "boundary", _BOUNDARY_NAMES)]
     _threads.resolve_workers(workers)
     result = _result_dtype(in1, in2)
     fill = _fill_scalar(fillvalue, result)
@@ -328,27 +349,22 @@ def _2d(in1, in2, mode, boundary, fillvalue, workers, convolve):
     if in1.size == 0 or in2.size == 0:
         return _empty_same(in1, in2, result)
 
-    n1, n2 = np.array(in1.shape), np.array(in2.shape)
     if mode == "valid":
         # boundary never matters: no output reads outside the bigger input
-        if _valid_swap_needed(in1.shape, in2.shape):
-            x, b = in2, in1
-        else:
-            x, b = in1, in2
+        swap = _valid_swap_needed(in1.shape, in2.shape)
+        x, b = (in2, in1) if swap else (in1, in2)
         k = _flip(b) if convolve else (b.conj() if b.dtype.kind == "c" else b)
-        out = _direct(x, k, (0, 0), tuple((np.array(x.shape) - k.shape + 1).tolist()), result, workers)
-        if x is in2 and not convolve:
+        pad, out_shape = _pad_and_shape(x.shape, k.shape, "valid", None)
+        out = _direct(x, k, pad, out_shape, result, workers)
+        if swap and not convolve:
             # mathematically right answer (= scipy.signal.correlate); scipy's
             # correlate2d forgets the conjugation here for complex input.
             out = np.ascontiguousarray(_reverse_conj(out))
         return out
 
     k = _flip(in2) if convolve else (in2.conj() if in2.dtype.kind == "c" else in2)
-    if mode == "full":
-        pad, out_shape = n2 - 1, n1 + n2 - 1
-    else:
-        pad, out_shape = (n2 // 2 if convolve else (n2 - 1) // 2), n1
-    pad, out_shape = tuple(pad.tolist()), tuple(out_shape.tolist())
+    pad, out_shape = _pad_and_shape(in1.shape, k.shape, mode,
+                                    same_pad=_half_up if convolve else _half_down)
     if bkind == "fill" and fill == 0:
         return _direct(in1, k, pad, out_shape, result, workers)
     # Other boundaries: extend in1 by the rule (np.pad repeats wrap/symm for

@@ -62,21 +62,45 @@ static inline void NAME(T *out, const T *x, ptrdiff_t x_row, ptrdiff_t x_plane, 
     *(V *)(out + 6 * L) = a6; *(V *)(out + 7 * L) = a7;                               \
 }
 
+/* Narrow block (two registers) for rows too short for the wide one. */
+#define CYCONV_DEFINE_NARROW(NAME, T, V, L)                                           \
+static inline void NAME(T *out, const T *x, ptrdiff_t x_row, ptrdiff_t x_plane,       \
+                        const T *k, ptrdiff_t k_row, ptrdiff_t k_plane,               \
+                        ptrdiff_t nc, ptrdiff_t na, ptrdiff_t kw)                     \
+{                                                                                     \
+    V a0 = {0}, a1 = {0};                                                             \
+    for (ptrdiff_t c = 0; c < nc; c++) {                                              \
+        for (ptrdiff_t a = 0; a < na; a++) {                                          \
+            const T *xr = x + c * x_plane + a * x_row;                                \
+            const T *kr = k + c * k_plane + a * k_row;                                \
+            for (ptrdiff_t b = 0; b < kw; b++) {                                      \
+                const T w = kr[b];                                                    \
+                a0 += w * *(const V *)(xr + b);                                       \
+                a1 += w * *(const V *)(xr + b + L);                                   \
+            }                                                                         \
+        }                                                                             \
+    }                                                                                 \
+    *(V *)(out) = a0; *(V *)(out + L) = a1;                                           \
+}
+
 CYCONV_DEFINE_BLOCK(cyconv_block_f32, float, cyconv_vf32, (CYCONV_VEC_BYTES / 4))
 CYCONV_DEFINE_BLOCK(cyconv_block_f64, double, cyconv_vf64, (CYCONV_VEC_BYTES / 8))
+CYCONV_DEFINE_NARROW(cyconv_narrow_f32, float, cyconv_vf32, (CYCONV_VEC_BYTES / 4))
+CYCONV_DEFINE_NARROW(cyconv_narrow_f64, double, cyconv_vf64, (CYCONV_VEC_BYTES / 8))
+#define CYCONV_NARROW_BYTES (2 * CYCONV_VEC_BYTES)
 
 #else
 
 #define CYCONV_BLOCK_BYTES 256
   /* portable fallback (e.g. MSVC): plain loops the compiler may vectorise */
 
-#define CYCONV_DEFINE_BLOCK(NAME, T)                                                  \
+#define CYCONV_DEFINE_BLOCK(NAME, T, BYTES)                                           \
 static inline void NAME(T *out, const T *x, ptrdiff_t x_row, ptrdiff_t x_plane,       \
                         const T *k, ptrdiff_t k_row, ptrdiff_t k_plane,               \
                         ptrdiff_t nc, ptrdiff_t na, ptrdiff_t kw)                     \
 {                                                                                     \
-    enum { N = CYCONV_BLOCK_BYTES / sizeof(T) };                                      \
-    T acc[CYCONV_BLOCK_BYTES / sizeof(T)] = {0};                                      \
+    enum { N = BYTES / sizeof(T) };                                                   \
+    T acc[BYTES / sizeof(T)] = {0};                                                   \
     for (ptrdiff_t c = 0; c < nc; c++)                                                \
         for (ptrdiff_t a = 0; a < na; a++)                                            \
             for (ptrdiff_t b = 0; b < kw; b++) {                                      \
@@ -87,8 +111,11 @@ static inline void NAME(T *out, const T *x, ptrdiff_t x_row, ptrdiff_t x_plane, 
     for (int v = 0; v < N; v++) out[v] = acc[v];                                      \
 }
 
-CYCONV_DEFINE_BLOCK(cyconv_block_f32, float)
-CYCONV_DEFINE_BLOCK(cyconv_block_f64, double)
+#define CYCONV_NARROW_BYTES 32
+CYCONV_DEFINE_BLOCK(cyconv_block_f32, float, CYCONV_BLOCK_BYTES)
+CYCONV_DEFINE_BLOCK(cyconv_block_f64, double, CYCONV_BLOCK_BYTES)
+CYCONV_DEFINE_BLOCK(cyconv_narrow_f32, float, CYCONV_NARROW_BYTES)
+CYCONV_DEFINE_BLOCK(cyconv_narrow_f64, double, CYCONV_NARROW_BYTES)
 
 #endif
 #endif  /* CYCONV_SIMD_H */

@@ -15,7 +15,8 @@ Policy
   only the threads still free (at least one).  So calling cyconv from a
   ``ThreadPoolExecutor`` or a dask worker never starts more OpenMP threads
   than the machine has.  Explicit ``workers`` counts are honoured as asked
-  (the caller chose them) but still count against the budget.
+  (the caller chose them) but still count against the budget.  A call that
+  runs on one thread runs on its caller's thread and takes nothing.
 """
 
 import operator
@@ -109,8 +110,10 @@ def acquire(workers, Py_ssize_t work, Py_ssize_t max_parallel):
             want = 1
         else:
             want = min(want, max(1, work // MIN_WORK_PER_THREAD))
+    if want == 1:
+        return 1  # runs on the calling thread: starts no OpenMP thread
     with _lock:
-        if workers is None and want > 1:
+        if workers is None:
             want = max(1, min(want, _cpus - _in_use))
         _in_use += want
     return want
@@ -119,8 +122,9 @@ def acquire(workers, Py_ssize_t work, Py_ssize_t max_parallel):
 def release(Py_ssize_t n):
     """Hand back threads reserved by :func:`acquire`."""
     global _in_use
-    with _lock:
-        _in_use -= n
+    if n > 1:
+        with _lock:
+            _in_use -= n
 
 
 def in_use():

@@ -1,0 +1,58 @@
+"""Calibrate the constants of cyconv's method chooser (cyconv/_fft.py).
+
+Times cyconv's direct kernel (one thread) and its FFT path over 1-D, 2-D and
+3-D problems and prints the median ns per multiply-add (direct) and per
+N*log2(N) unit of one transform (fft), by dtype.  Paste the medians into
+DIRECT_NS / FFT_NS in cyconv/_fft.py.
+
+Run:  python benchmarks/calibrate_method.py
+"""
+import math
+import statistics
+import time
+
+import numpy as np
+
+import cyconv
+from cyconv import _fft
+
+CASES = [((1_000_000,), (31,)), ((200_000,), (255,)), ((1024, 1024), (7, 7)),
+         ((512, 512), (15, 15)), ((96, 96, 96), (5, 5, 5)), ((256, 256), (31, 31))]
+
+
+def best(fn, n=3):
+    fn()
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return min(ts)
+
+
+def main():
+    rng = np.random.default_rng(0)
+    for dt in (np.float32, np.float64, np.complex128, np.int64):
+        d_ns, f_ns = [], []
+        for xs, ks in CASES:
+            x = rng.standard_normal(xs).astype(dt)
+            k = rng.standard_normal(ks).astype(dt)
+            macs = _fft.direct_macs(xs, ks, "valid")
+            td = best(lambda: cyconv.correlate(x, k, "valid", method="direct", workers=1))
+            d_ns.append(td / macs * 1e9)
+            if dt != np.int64:
+                n = 1
+                for a, b in zip(xs, ks):
+                    n *= _fft.next_fast_len(a + b - 1)
+                tf = best(lambda: cyconv.correlate(x, k, "valid", method="fft"))
+                units = 3 * n * math.log2(n) * (0.5 if np.dtype(dt).kind != "c" else 1.0)
+                f_ns.append(tf / units * 1e9)
+        print(f"{np.dtype(dt).name:10s} direct ns/MAC median {statistics.median(d_ns):.4f} "
+              f"({', '.join(f'{v:.3f}' for v in d_ns)})")
+        if f_ns:
+            print(f"{'':10s} fft ns/unit  median {statistics.median(f_ns):.3f} "
+                  f"({', '.join(f'{v:.3f}' for v in f_ns)})")
+
+
+if __name__ == "__main__":
+    main()
