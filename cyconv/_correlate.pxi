@@ -67,21 +67,17 @@ cdef bint _blocked_tile(const real_t* x, const real_t* k, real_t* orow,
     return True
 
 
-cdef void correlate_tile(const scalar_t* x, const Py_ssize_t* x_shape,
-                         const scalar_t* k, const Py_ssize_t* k_shape,
-                         scalar_t* out, const Py_ssize_t* out_shape,
-                         const Py_ssize_t* pad, int ndim,
-                         Py_ssize_t tile, Py_ssize_t n_col_blocks) noexcept nogil:
-    """Compute one tile (plane q, row i, column block jb) of the output."""
+cdef void correlate_row(const scalar_t* x, const Py_ssize_t* x_shape,
+                        const scalar_t* k, const Py_ssize_t* k_shape,
+                        scalar_t* out, const Py_ssize_t* out_shape,
+                        const Py_ssize_t* pad, int ndim, Py_ssize_t q, Py_ssize_t i,
+                        Py_ssize_t j0, Py_ssize_t j1) noexcept nogil:
+    """Compute columns [j0, j1) of row i of output plane q."""
     cdef int lead = ndim - 2, d
     cdef Py_ssize_t xh = x_shape[lead], xw = x_shape[lead + 1]
     cdef Py_ssize_t kh = k_shape[lead], kw = k_shape[lead + 1]
     cdef Py_ssize_t oh = out_shape[lead], ow = out_shape[lead + 1]
     cdef Py_ssize_t ph = pad[lead], pw = pad[lead + 1]
-    cdef Py_ssize_t jb = tile % n_col_blocks
-    cdef Py_ssize_t rest = tile // n_col_blocks
-    cdef Py_ssize_t i = rest % oh, q = rest // oh
-    cdef Py_ssize_t j0 = jb * COL_BLOCK, j1 = _min(ow, j0 + COL_BLOCK)
     cdef scalar_t* orow = out + (q * oh + i) * ow
     cdef Py_ssize_t o_idx[MAX_NDIM]
     cdef Py_ssize_t c_lo[MAX_NDIM]
@@ -148,17 +144,83 @@ cdef void correlate_tile(const scalar_t* x, const Py_ssize_t* x_shape,
             return
 
 
+cdef bint _two_rows_tile(const real_t* x, const real_t* k, real_t* orow0,
+                         Py_ssize_t xh, Py_ssize_t xw, Py_ssize_t kh, Py_ssize_t kw,
+                         Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t ow, Py_ssize_t i,
+                         Py_ssize_t j0, Py_ssize_t j1, Py_ssize_t plane0, Py_ssize_t c_lo,
+                         Py_ssize_t c_hi) noexcept nogil:
+    """Rows i and i+1, columns [j0, j1), when both rows see every kernel row.
+
+    Returns False (doing nothing) when the pair does not qualify; the caller
+    then computes the rows one by one.
+    """
+    cdef Py_ssize_t ji0 = _max(j0, pw), ji1 = _min(j1, xw - kw + pw + 1), j, r
+    cdef Py_ssize_t width = CYCONV_TWO_ROWS_BYTES // sizeof(real_t)
+    cdef Py_ssize_t nc = c_hi - c_lo
+    if i < ph or i + kh - ph >= xh or ji1 - ji0 < width or nc <= 0:
+        return False
+    cdef real_t* orow1 = orow0 + ow
+    cdef const real_t* xb = x + ((plane0 + c_lo) * xh + i - ph) * xw - pw
+    cdef const real_t* kb = k + c_lo * kh * kw
+    j = ji0
+    while True:
+        # the last block is shifted left to end at ji1 (see _blocked_tile)
+        correlate_two_rows(orow0 + j, orow1 + j, xb + j, xw, xh * xw, kb, kw, kh * kw,
+                           nc, kh, kw)
+        if j + width >= ji1:
+            break
+        j = _min(j + width, ji1 - width)
+    for r in range(2):
+        for j in range(ji1, j1):  # right border
+            orow0[r * ow + j] = _correlate_point(xb + r * xw + j, kb, xh, xw, kh, kw, nc, kh,
+                                                 0, _min(kw, xw + pw - j))
+        for j in range(j0, ji0):  # left border
+            orow0[r * ow + j] = _correlate_point(xb + r * xw + j, kb, xh, xw, kh, kw, nc, kh,
+                                                 pw - j, _min(kw, xw + pw - j))
+    return True
+
+
+cdef void correlate_tile(const scalar_t* x, const Py_ssize_t* x_shape,
+                         const scalar_t* k, const Py_ssize_t* k_shape,
+                         scalar_t* out, const Py_ssize_t* out_shape,
+                         const Py_ssize_t* pad, int ndim,
+                         Py_ssize_t tile, Py_ssize_t n_col_blocks) noexcept nogil:
+    """Compute one tile: rows 2p and 2p+1 of output plane q, column block jb."""
+    cdef int lead = ndim - 2
+    cdef Py_ssize_t oh = out_shape[lead], ow = out_shape[lead + 1]
+    cdef Py_ssize_t jb = tile % n_col_blocks
+    cdef Py_ssize_t rest = tile // n_col_blocks
+    cdef Py_ssize_t pairs = (oh + 1) // 2
+    cdef Py_ssize_t i = 2 * (rest % pairs), q = rest // pairs
+    cdef Py_ssize_t j0 = jb * COL_BLOCK, j1 = _min(ow, j0 + COL_BLOCK)
+    cdef Py_ssize_t plane0 = 0, c_lo = 0, c_hi = 1
+    if scalar_t is float or scalar_t is double:
+        if lead <= 1 and i + 1 < oh:
+            if lead == 1:
+                plane0 = q - pad[0]
+                c_lo = _max(0, pad[0] - q)
+                c_hi = _min(k_shape[0], x_shape[0] + pad[0] - q)
+            if _two_rows_tile(x, k, out + (q * oh + i) * ow, x_shape[lead], x_shape[lead + 1],
+                              k_shape[lead], k_shape[lead + 1], pad[lead], pad[lead + 1], ow,
+                              i, j0, j1, plane0, c_lo, c_hi):
+                return
+    correlate_row(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i, j0, j1)
+    if i + 1 < oh:
+        correlate_row(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + 1, j0, j1)
+
+
 cdef void correlate_nd(const scalar_t* x, const Py_ssize_t* x_shape,
                        const scalar_t* k, const Py_ssize_t* k_shape,
                        scalar_t* out, const Py_ssize_t* out_shape,
                        const Py_ssize_t* pad, int ndim, int n_threads) noexcept nogil:
     """out = k correlated with zero-extended x (see _kernels.pxd); ndim >= 2."""
-    cdef Py_ssize_t rows = 1, n_col_blocks, n_tiles, t
+    cdef Py_ssize_t planes = 1, n_col_blocks, n_tiles, t
     cdef int d
-    for d in range(ndim - 1):
-        rows *= out_shape[d]
+    for d in range(ndim - 2):
+        planes *= out_shape[d]
     n_col_blocks = (out_shape[ndim - 1] + COL_BLOCK - 1) // COL_BLOCK
-    n_tiles = rows * n_col_blocks
+    # a tile is two rows of one plane, cut into column blocks
+    n_tiles = planes * ((out_shape[ndim - 2] + 1) // 2) * n_col_blocks
     if n_threads <= 1 or n_tiles == 1:
         for t in range(n_tiles):
             correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks)

@@ -79,6 +79,15 @@ cdef extern from "_simd.h" nogil:
     # The register-blocked interior (C: it needs SIMD vector types).
     const int CYCONV_BLOCK_BYTES
     const int CYCONV_NARROW_BYTES
+    const int CYCONV_TWO_ROWS_BYTES
+    void cyconv_two_rows_f32(float* out0, float* out1, const float* x, Py_ssize_t x_row,
+                             Py_ssize_t x_plane, const float* k, Py_ssize_t k_row,
+                             Py_ssize_t k_plane, Py_ssize_t nc, Py_ssize_t kh,
+                             Py_ssize_t kw) noexcept
+    void cyconv_two_rows_f64(double* out0, double* out1, const double* x, Py_ssize_t x_row,
+                             Py_ssize_t x_plane, const double* k, Py_ssize_t k_row,
+                             Py_ssize_t k_plane, Py_ssize_t nc, Py_ssize_t kh,
+                             Py_ssize_t kw) noexcept
     void cyconv_block_f32(float* out, const float* x, Py_ssize_t x_row, Py_ssize_t x_plane,
                           const float* k, Py_ssize_t k_row, Py_ssize_t k_plane,
                           Py_ssize_t nc, Py_ssize_t na, Py_ssize_t kw) noexcept
@@ -111,6 +120,17 @@ cdef inline void correlate_block(real_t* out, const real_t* x, Py_ssize_t x_row,
             cyconv_narrow_f64(out, x, x_row, x_plane, k, k_row, k_plane, nc, na, kw)
         else:
             cyconv_block_f64(out, x, x_row, x_plane, k, k_row, k_plane, nc, na, kw)
+
+
+cdef inline void correlate_two_rows(real_t* out0, real_t* out1, const real_t* x,
+                                    Py_ssize_t x_row, Py_ssize_t x_plane, const real_t* k,
+                                    Py_ssize_t k_row, Py_ssize_t k_plane, Py_ssize_t nc,
+                                    Py_ssize_t kh, Py_ssize_t kw) noexcept nogil:
+    """Two output rows (x row 0 starts row 0's window), CYCONV_TWO_ROWS_BYTES wide."""
+    if real_t is float:
+        cyconv_two_rows_f32(out0, out1, x, x_row, x_plane, k, k_row, k_plane, nc, kh, kw)
+    else:
+        cyconv_two_rows_f64(out0, out1, x, x_row, x_plane, k, k_row, k_plane, nc, kh, kw)
 
 
 cdef void correlate_nd(const scalar_t* x, const Py_ssize_t* x_shape,

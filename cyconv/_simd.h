@@ -83,8 +83,66 @@ static inline void NAME(T *out, const T *x, ptrdiff_t x_row, ptrdiff_t x_plane, 
     *(V *)(out) = a0; *(V *)(out + L) = a1;                                           \
 }
 
+/* An empty asm that makes the compiler hold a loaded vector in a register;
+   without it GCC folds the load into both multiply-adds and loads it twice,
+   which is exactly the load traffic the two-row block exists to halve. */
+#if defined(__x86_64__) || defined(__i386__)
+#define CYCONV_IN_REGISTER(v) __asm__("" : "+x"(v))
+#elif defined(__aarch64__)
+#define CYCONV_IN_REGISTER(v) __asm__("" : "+w"(v))
+#else
+#define CYCONV_IN_REGISTER(v) ((void)0)
+#endif
+
+/* Two output rows at once (rows i and i+1 of one plane, every kernel row
+   inside x), four registers each: every input row loaded serves both output
+   rows, so a tap costs 0.75 loads per multiply-add instead of 1.1.  Each
+   output still sums its taps in (c, a, b) order. */
+#define CYCONV_DEFINE_TWO_ROWS(NAME, T, V, L)                                         \
+static inline void NAME(T *out0, T *out1, const T *x, ptrdiff_t x_row,                \
+                        ptrdiff_t x_plane, const T *k, ptrdiff_t k_row,               \
+                        ptrdiff_t k_plane, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw)  \
+{                                                                                     \
+    V p0 = {0}, p1 = {0}, p2 = {0}, p3 = {0}, q0 = {0}, q1 = {0}, q2 = {0}, q3 = {0}; \
+    for (ptrdiff_t c = 0; c < nc; c++) {                                              \
+        const T *xc = x + c * x_plane, *kc = k + c * k_plane;                         \
+        for (ptrdiff_t r = 0; r <= kh; r++) {                                         \
+            const T *xr = xc + r * x_row;                                             \
+            const T *k0 = kc + r * k_row, *k1 = kc + (r - 1) * k_row;                 \
+            if (r == 0) {             /* only row i uses input row 0 */               \
+                for (ptrdiff_t b = 0; b < kw; b++) {                                  \
+                    const T w0 = k0[b], *p = xr + b;                                  \
+                    p0 += w0 * *(const V *)(p);     p1 += w0 * *(const V *)(p + L);   \
+                    p2 += w0 * *(const V *)(p + 2 * L); p3 += w0 * *(const V *)(p + 3 * L); \
+                }                                                                     \
+            } else if (r == kh) {     /* only row i+1 uses input row kh */            \
+                for (ptrdiff_t b = 0; b < kw; b++) {                                  \
+                    const T w1 = k1[b], *p = xr + b;                                  \
+                    q0 += w1 * *(const V *)(p);     q1 += w1 * *(const V *)(p + L);   \
+                    q2 += w1 * *(const V *)(p + 2 * L); q3 += w1 * *(const V *)(p + 3 * L); \
+                }                                                                     \
+            } else {                                                                  \
+                for (ptrdiff_t b = 0; b < kw; b++) {                                  \
+                    const T w0 = k0[b], w1 = k1[b], *p = xr + b;                      \
+                    V v0 = *(const V *)(p), v1 = *(const V *)(p + L);                 \
+                    V v2 = *(const V *)(p + 2 * L), v3 = *(const V *)(p + 3 * L);     \
+                    CYCONV_IN_REGISTER(v0); CYCONV_IN_REGISTER(v1);                   \
+                    CYCONV_IN_REGISTER(v2); CYCONV_IN_REGISTER(v3);                   \
+                    p0 += w0 * v0; p1 += w0 * v1; p2 += w0 * v2; p3 += w0 * v3;       \
+                    q0 += w1 * v0; q1 += w1 * v1; q2 += w1 * v2; q3 += w1 * v3;       \
+                }                                                                     \
+            }                                                                         \
+        }                                                                             \
+    }                                                                                 \
+    *(V *)(out0) = p0; *(V *)(out0 + L) = p1; *(V *)(out0 + 2 * L) = p2; *(V *)(out0 + 3 * L) = p3; \
+    *(V *)(out1) = q0; *(V *)(out1 + L) = q1; *(V *)(out1 + 2 * L) = q2; *(V *)(out1 + 3 * L) = q3; \
+}
+
 CYCONV_DEFINE_BLOCK(cyconv_block_f32, float, cyconv_vf32, (CYCONV_VEC_BYTES / 4))
 CYCONV_DEFINE_BLOCK(cyconv_block_f64, double, cyconv_vf64, (CYCONV_VEC_BYTES / 8))
+CYCONV_DEFINE_TWO_ROWS(cyconv_two_rows_f32, float, cyconv_vf32, (CYCONV_VEC_BYTES / 4))
+CYCONV_DEFINE_TWO_ROWS(cyconv_two_rows_f64, double, cyconv_vf64, (CYCONV_VEC_BYTES / 8))
+#define CYCONV_TWO_ROWS_BYTES (4 * CYCONV_VEC_BYTES)
 CYCONV_DEFINE_NARROW(cyconv_narrow_f32, float, cyconv_vf32, (CYCONV_VEC_BYTES / 4))
 CYCONV_DEFINE_NARROW(cyconv_narrow_f64, double, cyconv_vf64, (CYCONV_VEC_BYTES / 8))
 #define CYCONV_NARROW_BYTES (2 * CYCONV_VEC_BYTES)
@@ -112,6 +170,19 @@ static inline void NAME(T *out, const T *x, ptrdiff_t x_row, ptrdiff_t x_plane, 
 }
 
 #define CYCONV_NARROW_BYTES 32
+#define CYCONV_TWO_ROWS_BYTES 128
+#define CYCONV_DEFINE_TWO_ROWS(NAME, T)                                               \
+static inline void NAME(T *out0, T *out1, const T *x, ptrdiff_t x_row,                \
+                        ptrdiff_t x_plane, const T *k, ptrdiff_t k_row,               \
+                        ptrdiff_t k_plane, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw)  \
+{                                                                                     \
+    NAME##_one(out0, x, x_row, x_plane, k, k_row, k_plane, nc, kh, kw);               \
+    NAME##_one(out1, x + x_row, x_row, x_plane, k, k_row, k_plane, nc, kh, kw);       \
+}
+CYCONV_DEFINE_BLOCK(cyconv_two_rows_f32_one, float, CYCONV_TWO_ROWS_BYTES)
+CYCONV_DEFINE_BLOCK(cyconv_two_rows_f64_one, double, CYCONV_TWO_ROWS_BYTES)
+CYCONV_DEFINE_TWO_ROWS(cyconv_two_rows_f32, float)
+CYCONV_DEFINE_TWO_ROWS(cyconv_two_rows_f64, double)
 CYCONV_DEFINE_BLOCK(cyconv_block_f32, float, CYCONV_BLOCK_BYTES)
 CYCONV_DEFINE_BLOCK(cyconv_block_f64, double, CYCONV_BLOCK_BYTES)
 CYCONV_DEFINE_BLOCK(cyconv_narrow_f32, float, CYCONV_NARROW_BYTES)
