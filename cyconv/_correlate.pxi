@@ -4,8 +4,10 @@
 # cyconv._kernels_avx2 with AVX2 + FMA.  cyconv._signal picks the variant the
 # CPU supports at import time.  The including module provides the cimports.
 cdef enum:
-    # Output columns per tile: 1024 floats/doubles stay in L1.
+    # Output columns per tile at most, and the L1 budget (bytes) for the
+    # input rows one tile reads: (kh + 1) rows of (columns + kw - 1) values.
     COL_BLOCK = 1024
+    L1_BUDGET = 24576
 
 
 cdef inline real_t _correlate_point(const real_t* x, const real_t* k, Py_ssize_t xh,
@@ -184,7 +186,8 @@ cdef void correlate_tile(const scalar_t* x, const Py_ssize_t* x_shape,
                          const scalar_t* k, const Py_ssize_t* k_shape,
                          scalar_t* out, const Py_ssize_t* out_shape,
                          const Py_ssize_t* pad, int ndim,
-                         Py_ssize_t tile, Py_ssize_t n_col_blocks) noexcept nogil:
+                         Py_ssize_t tile, Py_ssize_t n_col_blocks,
+                         Py_ssize_t col_block) noexcept nogil:
     """Compute one tile: rows 2p and 2p+1 of output plane q, column block jb."""
     cdef int lead = ndim - 2
     cdef Py_ssize_t oh = out_shape[lead], ow = out_shape[lead + 1]
@@ -192,7 +195,7 @@ cdef void correlate_tile(const scalar_t* x, const Py_ssize_t* x_shape,
     cdef Py_ssize_t rest = tile // n_col_blocks
     cdef Py_ssize_t pairs = (oh + 1) // 2
     cdef Py_ssize_t i = 2 * (rest % pairs), q = rest // pairs
-    cdef Py_ssize_t j0 = jb * COL_BLOCK, j1 = _min(ow, j0 + COL_BLOCK)
+    cdef Py_ssize_t j0 = jb * col_block, j1 = _min(ow, j0 + col_block)
     cdef Py_ssize_t plane0 = 0, c_lo = 0, c_hi = 1
     if scalar_t is float or scalar_t is double:
         if lead <= 1 and i + 1 < oh:
@@ -214,19 +217,26 @@ cdef void correlate_nd(const scalar_t* x, const Py_ssize_t* x_shape,
                        scalar_t* out, const Py_ssize_t* out_shape,
                        const Py_ssize_t* pad, int ndim, int n_threads) noexcept nogil:
     """out = k correlated with zero-extended x (see _kernels.pxd); ndim >= 2."""
-    cdef Py_ssize_t planes = 1, n_col_blocks, n_tiles, t
+    cdef Py_ssize_t planes = 1, n_col_blocks, n_tiles, t, col_block
     cdef int d
     for d in range(ndim - 2):
         planes *= out_shape[d]
-    n_col_blocks = (out_shape[ndim - 1] + COL_BLOCK - 1) // COL_BLOCK
+    # Column blocks narrow enough that the input rows of a tile stay in L1
+    # (large kernels), in multiples of 64; a function of the shapes only, so
+    # the tiling, and thus every result, is the same for any thread count.
+    col_block = L1_BUDGET // ((k_shape[ndim - 2] + 1) * <Py_ssize_t>sizeof(scalar_t))
+    col_block = _max(64, _min(COL_BLOCK, col_block - k_shape[ndim - 1]) // 64 * 64)
+    n_col_blocks = (out_shape[ndim - 1] + col_block - 1) // col_block
     # a tile is two rows of one plane, cut into column blocks
     n_tiles = planes * ((out_shape[ndim - 2] + 1) // 2) * n_col_blocks
     if n_threads <= 1 or n_tiles == 1:
         for t in range(n_tiles):
-            correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks)
+            correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks,
+                           col_block)
     else:
         for t in prange(n_tiles, num_threads=n_threads, schedule="dynamic", chunksize=4):
-            correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks)
+            correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks,
+                           col_block)
 
 
 def openmp_enabled():

@@ -1,4 +1,5 @@
-"""FFT convolution on numpy.fft and the one place that chooses the method.
+"""FFT convolution (scipy.fft when installed, else numpy.fft) and the one
+place that chooses the method.
 
 Cost model (``choose_method``)
 ------------------------------
@@ -99,6 +100,20 @@ def _dtype_key(dt):
     return "c8" if dt.itemsize <= 8 else "c16"
 
 
+def _fft_cost(shape1, shape2, complex_):
+    """Model seconds*1e9/FFT_NS of the cheapest FFT route (full or overlap-add)."""
+    n = 1
+    for a, b in zip(shape1, shape2):
+        n *= next_fast_len(a + b - 1)
+    half = 1.0 if complex_ else 0.5
+    cost = 3 * n * math.log2(max(n, 2)) * half
+    plan = _oa_plan(shape1, shape2)
+    if plan is not None:
+        nblocks, block = plan
+        cost = min(cost, (2 * nblocks + 1) * block * math.log2(block) * half * 1.15)
+    return cost
+
+
 def choose_method(in1, in2, mode):
     """'direct' or 'fft' for non-empty inputs of equal ndim."""
     result = np.result_type(in1, in2)
@@ -108,11 +123,11 @@ def choose_method(in1, in2, mode):
     key = _dtype_key(result)
     threads = max(1, min(_threads.max_threads(), _threads.cpu_count()))
     t_direct = macs * DIRECT_NS[key] / threads
-    n = 1
-    for a, b in zip(in1.shape, in2.shape):
-        n *= next_fast_len(a + b - 1)
     fft_key = "f8" if key == "u8" else key
-    t_fft = 3 * FFT_NS[fft_key] * n * math.log2(max(n, 2)) * (0.5 if result.kind != "c" else 1.0)
+    # the FFT runs on `threads` threads only through scipy.fft, if installed
+    fft_threads = threads if _backend()[1] else 1
+    t_fft = FFT_NS[fft_key] * _fft_cost(in1.shape, in2.shape, result.kind == "c") / (
+        1 + 0.8 * (fft_threads - 1))
     if t_fft >= t_direct:
         return "direct"
     if result.kind in "biu" and not _int_fft_exact(in1, in2):
@@ -128,12 +143,64 @@ def _fft_dtype(result):
     return np.dtype(np.complex64 if result.itemsize <= 8 else np.complex128)
 
 
-def fft_convolve(a, b, mode, result):
+_BACKEND = None
+
+
+def _backend():
+    """(fft module, takes_workers): scipy.fft when installed (multithreaded), else numpy.fft."""
+    global _BACKEND
+    if _BACKEND is None:
+        try:
+            import scipy.fft as sfft
+            _BACKEND = (sfft, True)
+        except ImportError:
+            _BACKEND = (np.fft, False)
+    return _BACKEND
+
+
+def _oa_plan(shape1, shape2):
+    """(blocks, block length) for 1-D overlap-add, or None where it does not pay."""
+    if len(shape1) != 1:
+        return None
+    n, m = max(shape1[0], shape2[0]), min(shape1[0], shape2[0])
+    if m < 32 or n < 8 * m:
+        return None
+    best = None
+    length = 1 << max(10, (2 * m - 1).bit_length())
+    while length <= max(1 << 20, 2 * m):
+        step = length - m + 1
+        blocks = -(-n // step)
+        cost = blocks * length * math.log2(length)
+        if best is None or cost < best[0]:
+            best = (cost, blocks, length)
+        length *= 2
+    return best[1], best[2]
+
+
+def _oa_convolve_1d(a, b, plan, fft, kw):
+    """Full linear convolution of 1-D a and b by overlap-add (len(a) >= len(b))."""
+    blocks, length = plan
+    m = b.shape[0]
+    step = length - m + 1
+    segs = np.zeros(blocks * step, dtype=a.dtype)
+    segs[: a.shape[0]] = a
+    spec = fft.rfft(segs.reshape(blocks, step), length, axis=-1, **kw)
+    spec *= fft.rfft(b, length, **kw)
+    y = fft.irfft(spec, length, axis=-1, **kw)
+    out = np.zeros((blocks + 1) * step, dtype=y.dtype)
+    out[: blocks * step].reshape(blocks, step)[:] = y[:, :step]
+    out[step:].reshape(blocks, step)[:, : m - 1] += y[:, step:]
+    return out[: a.shape[0] + m - 1]
+
+
+def fft_convolve(a, b, mode, result, workers=None):
     """Linear convolution of ``a`` and ``b`` (same ndim, non-empty) by FFT.
 
     ``mode`` slices the full result as scipy.signal.fftconvolve does; the
     answer is cast to ``result`` (rounded first for integers; bool is
     ``round(value) != 0``, the right answer where scipy returns garbage).
+    Uses scipy.fft with ``workers`` threads when scipy is installed, else
+    numpy.fft; 1-D inputs of very unequal length go through overlap-add.
     """
     if mode == "valid":
         ok1 = all(x >= y for x, y in zip(a.shape, b.shape))
@@ -148,13 +215,26 @@ def fft_convolve(a, b, mode, result):
         warnings.warn("method='fft' with NaN or inf in the input spreads NaN/inf over the "
                       "whole output; use method='direct' to keep them where they belong",
                       RuntimeWarning, stacklevel=4)
-    full = [x + y - 1 for x, y in zip(a.shape, b.shape)]
-    fshape = [next_fast_len(s) for s in full]
-    axes = list(range(a.ndim))
-    if cdt.kind == "c":
-        z = np.fft.ifftn(np.fft.fftn(a, fshape, axes) * np.fft.fftn(b, fshape, axes), fshape, axes)
-    else:
-        z = np.fft.irfftn(np.fft.rfftn(a, fshape, axes) * np.fft.rfftn(b, fshape, axes), fshape, axes)
+    fft, takes_workers = _backend()
+    n = _threads.acquire(workers, 1 << 40, 1 << 20) if takes_workers else 1
+    try:
+        kw = {"workers": n} if takes_workers else {}
+        full = [x + y - 1 for x, y in zip(a.shape, b.shape)]
+        plan = _oa_plan(a.shape, b.shape)
+        if plan is not None and cdt.kind != "c":
+            big, small = (a, b) if a.shape[0] >= b.shape[0] else (b, a)
+            z = _oa_convolve_1d(big, small, plan, fft, kw)
+        else:
+            fshape = [next_fast_len(s) for s in full]
+            axes = list(range(a.ndim))
+            if cdt.kind == "c":
+                z = fft.ifftn(fft.fftn(a, fshape, axes, **kw) * fft.fftn(b, fshape, axes, **kw),
+                              fshape, axes, **kw)
+            else:
+                z = fft.irfftn(fft.rfftn(a, fshape, axes, **kw) * fft.rfftn(b, fshape, axes, **kw),
+                               fshape, axes, **kw)
+    finally:
+        _threads.release(n)
     if mode == "full":
         sl = tuple(slice(0, s) for s in full)
     elif mode == "same":

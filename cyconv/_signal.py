@@ -210,7 +210,7 @@ def _nd(in1, in2, mode, method, workers, convolve):
     # conv(a, b) = corr(a, rc(b)): FFT works on the convolution form.
     if method == "fft":
         b = in2 if convolve else _reverse_conj(in2)
-        return _fft.fft_convolve(in1, b, mode, result)
+        return _fft.fft_convolve(in1, b, mode, result, workers)
 
     swap = False
     if mode == "valid":
