@@ -1,3 +1,5 @@
+# cython: boundscheck=True, wraparound=True, cdivision=False, initializedcheck=True
+# (Compiled by Cython for speed but must keep plain Python semantics.)
 """scipy.signal-compatible front end: validation, modes, dtypes, kernel flips.
 
 Every public function reduces to one primitive, the direct correlation of an
@@ -159,11 +161,12 @@ def _half_down(n):
 
 def _pad_and_shape(xs, ks, mode, same_pad):
     """Per-axis pad and output shape of the kernel call for a mode."""
-    if mode == "full":
-        return tuple(k - 1 for k in ks), tuple(x + k - 1 for x, k in zip(xs, ks))
+    # list comprehensions: a generator per call costs more than the kernel (W10)
     if mode == "valid":
-        return (0,) * len(xs), tuple(x - k + 1 for x, k in zip(xs, ks))
-    return tuple(same_pad(k) for k in ks), tuple(xs)
+        return (0,) * len(xs), tuple([x - k + 1 for x, k in zip(xs, ks)])
+    if mode == "full":
+        return tuple([k - 1 for k in ks]), tuple([x + k - 1 for x, k in zip(xs, ks)])
+    return tuple([same_pad(k) for k in ks]), tuple(xs)
 
 
 def _reverse_conj(a):
@@ -176,10 +179,11 @@ def _flip(a):
 
 
 def _prepare(in1, in2, mode, func):
-    """Shared checks of the N-d functions; returns (in1, in2) or a 0-d answer."""
+    """Shared checks of the N-d and 2-D functions (after dtype checks)."""
     _check_choice(mode, "mode", _MODES)
-    _check_same_ndim(in1, in2, func)
-    if mode != "same":
+    if in1.ndim != in2.ndim:
+        _check_same_ndim(in1, in2, func)
+    if mode != "same" and (in1.size == 0 or in2.size == 0):
         for name, a in (("in1", in1), ("in2", in2)):
             if a.size == 0:
                 raise ValueError(f"{func}: {name} is empty; mode={mode!r} has no defined "
