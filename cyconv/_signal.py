@@ -48,7 +48,8 @@ def _as_input(a, name):
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} could not be converted to an array: {exc}") from None
     kind = a.dtype.kind
-    if kind in "biu" or a.dtype in _COMPUTE:
+    # byte order does not matter: the inputs are converted before computing
+    if kind in "biu" or a.dtype.newbyteorder("=") in _COMPUTE:
         return a
     if kind in "fc":
         raise TypeError(f"{name} has dtype {a.dtype}, which cyconv does not compute in "
