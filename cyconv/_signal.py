@@ -295,11 +295,15 @@ def _fill_scalar(fillvalue, result):
         raise ValueError("fillvalue must be a scalar or an array with one element")
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"fillvalue must be a number, got {type(fillvalue).__name__}")
-    value = complex(arr.reshape(()).item())
+    if arr.dtype.kind in "biu":
+        # exact: a detour through complex would round integers above 2**53
+        value = real = int(arr.reshape(()).item())
+    else:
+        value = complex(arr.reshape(()).item())
+        real = value.real
     if result.kind != "c" and value.imag != 0:
         raise ValueError(f"fillvalue {fillvalue!r} is complex but the output dtype is {result}")
     if result.kind in "biu":
-        real = value.real
         if not np.isfinite(real):
             raise ValueError(f"fillvalue {fillvalue!r} cannot be cast to the integer output {result}")
         if result.kind == "b":
