@@ -170,6 +170,7 @@ def _nd(in1, in2, mode, method, workers, convolve):
     func = "convolve" if convolve else "correlate"
     in1 = _as_input(in1, "in1")
     in2 = _as_input(in2, "in2")
+    _check_choice(mode, "mode", _MODES)
     _check_choice(method, "method", _METHODS)
     _threads.resolve_workers(workers)
     if in1.ndim == 0 and in2.ndim == 0:
