@@ -106,6 +106,25 @@ def _checked_size(shape, itemsize, what):
     return n
 
 
+def _check_sizes(in1, in2, mode, result):
+    """Raise before any work if the output or a compute copy of an input cannot exist.
+
+    Runs before the method is chosen: the chooser scans integer inputs (the
+    FFT exactness rule), which on a huge broadcast array would take hours
+    before the allocation failed.
+    """
+    item = _compute_dtype(result).itemsize
+    _checked_size(in1.shape, item, "in1 (converted for computing)")
+    _checked_size(in2.shape, item, "in2 (converted for computing)")
+    if mode == "full":
+        out_shape = [a + b - 1 for a, b in zip(in1.shape, in2.shape)]
+    elif mode == "valid":
+        out_shape = [abs(a - b) + 1 for a, b in zip(in1.shape, in2.shape)]
+    else:
+        out_shape = in1.shape
+    _checked_size(out_shape, item, "the output")
+
+
 def _from_compute(out, result):
     """Cast the kernels' output to the result dtype (wrap-around for integers)."""
     if out.dtype == result:
@@ -180,6 +199,7 @@ def _nd(in1, in2, mode, method, workers, convolve):
     if in1.size == 0 or in2.size == 0:
         return _empty_same(in1, in2, result)
 
+    _check_sizes(in1, in2, mode, result)
     if method == "auto":
         method = _fft.choose_method(in1, in2, mode)
     # conv(a, b) = corr(a, rc(b)): FFT works on the convolution form.
@@ -478,6 +498,7 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
         return min(times, key=times.get), times
     if in1.ndim == 0 or in2.ndim == 0 or in1.size == 0 or in2.size == 0:
         return "direct"
+    _check_sizes(in1, in2, mode, _result_dtype(in1, in2))
     return _fft.choose_method(in1, in2, mode)
 
 
