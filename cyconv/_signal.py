@@ -311,21 +311,25 @@ def convolve(in1, in2, mode="full", method="auto", *, workers=None):
 
 def _fill_scalar(fillvalue, result):
     """Convert ``fillvalue`` to the result dtype as scipy does, or raise."""
-    arr = np.asarray(fillvalue)
-    if arr.size != 1:
-        raise ValueError("fillvalue must be a scalar or an array with one element")
-    if arr.dtype.kind not in "biufc":
-        raise TypeError(f"fillvalue must be a number, got {type(fillvalue).__name__}")
-    if arr.dtype.kind in "biu":
-        # exact: a detour through complex would round integers above 2**53
-        value = real = int(arr.reshape(()).item())
+    if isinstance(fillvalue, int):
+        # any size: np.asarray would make an object array of an int >= 2**64
+        value = real = int(fillvalue)
     else:
-        value = complex(arr.reshape(()).item())
-        real = value.real
+        arr = np.asarray(fillvalue)
+        if arr.size != 1:
+            raise ValueError("fillvalue must be a scalar or an array with one element")
+        if arr.dtype.kind not in "biufc":
+            raise TypeError(f"fillvalue must be a number, got {type(fillvalue).__name__}")
+        if arr.dtype.kind in "biu":
+            # exact: a detour through complex would round integers above 2**53
+            value = real = int(arr.reshape(()).item())
+        else:
+            value = complex(arr.reshape(()).item())
+            real = value.real
     if result.kind != "c" and value.imag != 0:
         raise ValueError(f"fillvalue {fillvalue!r} is complex but the output dtype is {result}")
     if result.kind in "biu":
-        if not np.isfinite(real):
+        if isinstance(real, float) and not np.isfinite(real):
             raise ValueError(f"fillvalue {fillvalue!r} cannot be cast to the integer output {result}")
         if result.kind == "b":
             return np.bool_(real != 0)
