@@ -35,6 +35,8 @@ _COMPUTE = {
 }
 _UINT64 = np.dtype(np.uint64)
 _INTP_MAX = np.iinfo(np.intp).max
+# Most axes the kernels take (MAX_NDIM - 1 in _kernels.pxd); numpy allows 64.
+_KERNEL_MAX_NDIM = 31
 
 
 # --------------------------------------------------------------------------
@@ -145,6 +147,19 @@ def _direct(x, k, pad, out_shape, result, workers):
     """Run the kernel: out[o] = sum_t k[t] x[o + t - pad]; returns result dtype."""
     cdt = _compute_dtype(result)
     n_out = _checked_size(out_shape, cdt.itemsize, "the output")
+    final_shape = out_shape
+    if x.ndim > _KERNEL_MAX_NDIM:
+        # Axes where x, k and out all have size 1 (so pad is 0) change nothing.
+        keep = [d for d in range(x.ndim) if (x.shape[d], k.shape[d], out_shape[d]) != (1, 1, 1)]
+        if len(keep) > _KERNEL_MAX_NDIM:
+            raise ValueError(f"in1 and in2 have {len(keep)} axes that are not size 1 in both; "
+                             f"the direct method handles at most {_KERNEL_MAX_NDIM} "
+                             "(use method='fft')")
+        keep = keep or [x.ndim - 1]
+        x = x.reshape([x.shape[d] for d in keep])
+        k = k.reshape([k.shape[d] for d in keep])
+        pad = tuple(pad[d] for d in keep)
+        out_shape = tuple(out_shape[d] for d in keep)
     x = np.ascontiguousarray(x, dtype=cdt)
     k = np.ascontiguousarray(k, dtype=cdt)
     out = np.empty(out_shape, dtype=cdt)
@@ -156,7 +171,7 @@ def _direct(x, k, pad, out_shape, result, workers):
         _kernels.correlate(x, k, out, pad, n)
     finally:
         _threads.release(n)
-    return _from_compute(out, result)
+    return _from_compute(out.reshape(final_shape), result)
 
 
 def _reverse_conj(a):
