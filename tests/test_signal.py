@@ -54,6 +54,8 @@ def _seed(*parts):
 def rand(rng, shape, dtype, big=False):
     """Random, never-all-zero data; ``big`` spans the whole integer range."""
     dt = np.dtype(dtype)
+    if len(shape) > 32:   # numpy's generators stop at 32 axes
+        return rand(rng, (math.prod(shape),), dtype, big).reshape(shape)
     if dt.kind == "b":
         a = rng.random(shape) < 0.5
         a.flat[0] = True
@@ -449,6 +451,24 @@ def test_zero_dim_inputs(a, b):
     assert cyconv.convolve(np.asarray(1 + 2j), np.asarray(3 - 4j)) == (1 + 2j) * (3 - 4j)
 
 
+@pytest.mark.parametrize("ndim", [5, 8, 31, 32, 40, 64])
+def test_many_dimensions(ndim):
+    """Any ndim numpy allows; extra axes of size 1 in both inputs are free."""
+    rng = np.random.default_rng(ndim)
+    s1 = (3, 4, 2) + (1,) * (ndim - 3)
+    s2 = (2, 1, 2) + (1,) * (ndim - 4) + (1,)
+    if ndim <= 8:     # a few real extra axes too
+        s1, s2 = s1[:-2] + (2, 3), s2[:-2] + (2, 2)
+    for dtype in (np.float64, np.int16):
+        a, b = rand(rng, s1, dtype), rand(rng, s2, dtype)
+        for conv, func in ((False, cyconv.correlate), (True, cyconv.convolve)):
+            for method in METHODS:
+                for mode in MODES:
+                    got = func(a, b, mode=mode, method=method)
+                    assert got.ndim == ndim
+                    check_nd(got, a, b, mode, conv, method, f"ndim={ndim} {mode} {method}")
+
+
 EMPTY_CASES = [((0,), (3,)), ((4,), (0,)), ((0,), (0,)), ((3, 0), (2, 2)), ((3, 4), (0, 2)),
                ((0, 5), (0, 0))]
 
@@ -629,6 +649,14 @@ def test_fillvalue_conversion():
                     np.dtype(np.uint64))
     np.testing.assert_array_equal(got, exp)
     assert got[0, 0] == 2 ** 64 - 3   # three fills, wrapped
+    # Python ints of any size are numbers, not objects, for float/complex outputs
+    for fill in (2 ** 64, 10 ** 30):
+        for dt in (np.float64, np.complex128):
+            got = cyconv.correlate2d(f.astype(dt), k, fillvalue=fill)
+            exp = oracle2d(f.astype(dt), k, "full", "fill", float(fill), False)
+            np.testing.assert_allclose(got, exp, rtol=1e-12)
+            np.testing.assert_allclose(got, ss.correlate2d(f.astype(dt), k, fillvalue=fill),
+                                       rtol=1e-12)
 
 
 # --------------------------------------------------------------------------
