@@ -811,6 +811,30 @@ def test_choose_conv_method_answers():
     assert best == min(times, key=times.get) and all(t > 0 for t in times.values())
 
 
+@pytest.mark.parametrize("s1,s2", [((20000,), (2000,)), ((200, 200), (30, 30))], ids=str)
+def test_auto_never_loses_integer_exactness(s1, s2):
+    """Constant integers just under scipy's 2**52 rule: the FFT would be off by a few."""
+    m = min(math.prod(s1), math.prod(s2))
+    big = int((2 ** 52 / m) ** 0.5) - 1
+    for sign in (1, -1):
+        a, b = np.full(s1, big, np.int64), np.full(s2, sign * big, np.int64)
+        # exact answer: big**2 times the number of overlapping samples
+        count = np.ones(())
+        for n1, n2 in zip(s1, s2):
+            o = np.arange(n1 + n2 - 1)
+            count = np.multiply.outer(count, np.minimum(o, n1 - 1) - np.maximum(0, o - n2 + 1) + 1)
+        exact = sign * big * big * count.astype(np.int64)
+        assert cyconv.choose_conv_method(a, b) == "direct"
+        for func in (cyconv.correlate, cyconv.convolve):
+            got = func(a, b)
+            np.testing.assert_array_equal(got, exact)
+    # the same shapes with small integers do go to the (then exact) FFT
+    small_a, small_b = np.full(s1, 3, np.int64), np.full(s2, -2, np.int64)
+    assert cyconv.choose_conv_method(small_a, small_b) == "fft"
+    np.testing.assert_array_equal(cyconv.correlate(small_a, small_b),
+                                  cyconv.correlate(small_a, small_b, method="direct"))
+
+
 def test_auto_follows_choose_conv_method():
     rng = np.random.default_rng(10)
     for s1, s2, dt in (((4000,), (700,), np.float64), ((120, 130), (40, 30), np.float32),
