@@ -67,9 +67,10 @@ def test_direct_is_bitwise_identical_for_any_workers(s1, s2, dtype, recorded_thr
                 out = func(a, b, mode=mode, method="direct", workers=workers)
                 assert out.dtype == ref.dtype and out.shape == ref.shape
                 assert out.tobytes() == ref.tobytes(), f"{func.__name__} {mode} workers={workers}"
-                # the problem really ran on a thread team of the asked size
-                expected = workers if workers > 0 else CPUS + 1 + workers
-                assert recorded_threads == [expected]
+                # the problem really ran on a thread team (capped only by its size)
+                asked = workers if workers > 0 else CPUS + 1 + workers
+                [n] = recorded_threads
+                assert (1 < n <= asked) if asked > 1 else n == 1
     if len(s1) == 2 and s1[0] > 10:
         for func in (cyconv.correlate2d, cyconv.convolve2d):
             for boundary in ("fill", "wrap", "symm"):
@@ -278,7 +279,9 @@ def test_budget_shares_cpus_between_concurrent_calls(recorded_threads):
     assert _threads.in_use() == 0
     recorded_threads.clear()
     cyconv.correlate(a, b, method="direct")
-    assert recorded_threads == [min(_threads.max_threads(), CPUS)]
+    free = min(_threads.max_threads(), CPUS)
+    [n] = recorded_threads
+    assert (1 < n <= free) if free > 1 else n == 1
 
 
 def test_concurrent_calls_from_a_thread_pool():
