@@ -126,7 +126,21 @@ class OpenMPBuildExt(build_ext):
             ext.extra_compile_args = opt + omp_c + simd
             ext.extra_link_args = link
         self._write_build_info(openmp=flags is not None, cflags=opt + omp_c, lflags=link, debug=debug)
+        # pip reuses build/ between installs: rebuild everything when the
+        # flags changed (e.g. CYCONV_OPENMP=0 then 1), or stale objects of
+        # the other configuration would be linked in.
+        stamp = os.path.join(self.build_temp, "cyconv-build-flags.txt")
+        config = repr((opt, omp_c, link, debug, sorted(SIMD_FLAGS.items())))
+        try:
+            with open(stamp) as f:
+                if f.read() != config:
+                    self.force = True
+        except OSError:
+            self.force = True
         super().build_extensions()
+        os.makedirs(self.build_temp, exist_ok=True)
+        with open(stamp, "w") as f:
+            f.write(config)
 
     def _write_build_info(self, openmp, cflags, lflags, debug):
         text = (

@@ -282,7 +282,7 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
     if not (cnp.PyArray_IS_C_CONTIGUOUS(x) and cnp.PyArray_IS_C_CONTIGUOUS(k)
             and cnp.PyArray_IS_C_CONTIGUOUS(out)):
         raise ValueError("x, k and out must be C-contiguous")
-    if not x.dtype.isnative or not out.flags.writeable or not cnp.PyArray_ISALIGNED(x) \
+    if not (x.dtype.isnative and k.dtype.isnative and out.dtype.isnative) or not out.flags.writeable or not cnp.PyArray_ISALIGNED(x) \
             or not cnp.PyArray_ISALIGNED(k) or not cnp.PyArray_ISALIGNED(out):
         raise ValueError("x, k and out must be aligned, native byte order; out writeable")
     if len(pad) != ndim:

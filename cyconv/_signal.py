@@ -1,4 +1,4 @@
-# cython: boundscheck=True, wraparound=True, cdivision=False, initializedcheck=True
+# cython: boundscheck=True, wraparound=True, cdivision=False, initializedcheck=True, infer_types=False
 # (Compiled by Cython for speed but must keep plain Python semantics.)
 """scipy.signal-compatible front end: validation, modes, dtypes, kernel flips.
 
@@ -39,6 +39,8 @@ _COMPUTE = {
 }
 _UINT64 = np.dtype(np.uint64)
 _INTP_MAX = np.iinfo(np.intp).max
+# Most axes the kernels take (MAX_NDIM - 1 in _kernels.pxd); numpy allows 64.
+_KERNEL_MAX_NDIM = 31
 
 
 # --------------------------------------------------------------------------
@@ -52,7 +54,8 @@ def _as_input(a, name):
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} could not be converted to an array: {exc}") from None
     kind = a.dtype.kind
-    if kind in "biu" or a.dtype in _COMPUTE:
+    # byte order does not matter: the inputs are converted before computing
+    if kind in "biu" or a.dtype.newbyteorder("=") in _COMPUTE:
         return a
     if kind in "fc":
         raise TypeError(f"{name} has dtype {a.dtype}, which cyconv does not compute in "
@@ -115,6 +118,25 @@ def _checked_size(shape, itemsize, what):
     return n
 
 
+def _check_sizes(in1, in2, mode, result):
+    """Raise before any work if the output or a compute copy of an input cannot exist.
+
+    Runs before the method is chosen: the chooser scans integer inputs (the
+    FFT exactness rule), which on a huge broadcast array would take hours
+    before the allocation failed.
+    """
+    item = _compute_dtype(result).itemsize
+    _checked_size(in1.shape, item, "in1 (converted for computing)")
+    _checked_size(in2.shape, item, "in2 (converted for computing)")
+    if mode == "full":
+        out_shape = [a + b - 1 for a, b in zip(in1.shape, in2.shape)]
+    elif mode == "valid":
+        out_shape = [abs(a - b) + 1 for a, b in zip(in1.shape, in2.shape)]
+    else:
+        out_shape = in1.shape
+    _checked_size(out_shape, item, "the output")
+
+
 def _from_compute(out, result):
     """Cast the kernels' output to the result dtype (wrap-around for integers)."""
     if out.dtype == result:
@@ -135,6 +157,19 @@ def _direct(x, k, pad, out_shape, result, workers):
     """Run the kernel: out[o] = sum_t k[t] x[o + t - pad]; returns result dtype."""
     cdt = _compute_dtype(result)
     n_out = _checked_size(out_shape, cdt.itemsize, "the output")
+    final_shape = out_shape
+    if x.ndim > _KERNEL_MAX_NDIM:
+        # Axes where x, k and out all have size 1 (so pad is 0) change nothing.
+        keep = [d for d in range(x.ndim) if (x.shape[d], k.shape[d], out_shape[d]) != (1, 1, 1)]
+        if len(keep) > _KERNEL_MAX_NDIM:
+            raise ValueError(f"in1 and in2 have {len(keep)} axes that are not size 1 in both; "
+                             f"the direct method handles at most {_KERNEL_MAX_NDIM} "
+                             "(use method='fft')")
+        keep = keep or [x.ndim - 1]
+        x = x.reshape([x.shape[d] for d in keep])
+        k = k.reshape([k.shape[d] for d in keep])
+        pad = tuple(pad[d] for d in keep)
+        out_shape = tuple(out_shape[d] for d in keep)
     if x.dtype != cdt or not x.flags.c_contiguous:
         x = np.ascontiguousarray(x, dtype=cdt)
     if k.dtype != cdt or not k.flags.c_contiguous:
@@ -148,7 +183,7 @@ def _direct(x, k, pad, out_shape, result, workers):
         _kernels.correlate(x, k, out, pad, n)
     finally:
         _threads.release(n)
-    return _from_compute(out, result)
+    return _from_compute(out.reshape(final_shape), result)
 
 
 def _half_up(n):
@@ -200,6 +235,7 @@ def _nd(in1, in2, mode, method, workers, convolve):
     func = "convolve" if convolve else "correlate"
     in1 = _as_input(in1, "in1")
     in2 = _as_input(in2, "in2")
+    _check_choice(mode, "mode", _MODES)
     _check_choice(method, "method", _METHODS)
     _threads.resolve_workers(workers)
     if in1.ndim == 0 and in2.ndim == 0:
@@ -209,6 +245,7 @@ def _nd(in1, in2, mode, method, workers, convolve):
     if in1.size == 0 or in2.size == 0:
         return _empty_same(in1, in2, result)
 
+    _check_sizes(in1, in2, mode, result)
     if method == "auto":
         method = _fft.choose_method(in1, in2, mode)
     # conv(a, b) = corr(a, rc(b)): FFT works on the convolution form.
@@ -316,17 +353,25 @@ def _fill_scalar(fillvalue, result):
     """Convert ``fillvalue`` to the result dtype as scipy does, or raise."""
     if type(fillvalue) is int and fillvalue == 0:  # the default, fast
         return 0
-    arr = np.asarray(fillvalue)
-    if arr.size != 1:
-        raise ValueError("fillvalue must be a scalar or an array with one element")
-    if arr.dtype.kind not in "biufc":
-        raise TypeError(f"fillvalue must be a number, got {type(fillvalue).__name__}")
-    value = complex(arr.reshape(()).item())
+    if isinstance(fillvalue, int):
+        # any size: np.asarray would make an object array of an int >= 2**64
+        value = real = int(fillvalue)
+    else:
+        arr = np.asarray(fillvalue)
+        if arr.size != 1:
+            raise ValueError("fillvalue must be a scalar or an array with one element")
+        if arr.dtype.kind not in "biufc":
+            raise TypeError(f"fillvalue must be a number, got {type(fillvalue).__name__}")
+        if arr.dtype.kind in "biu":
+            # exact: a detour through complex would round integers above 2**53
+            value = real = int(arr.reshape(()).item())
+        else:
+            value = complex(arr.reshape(()).item())
+            real = value.real
     if result.kind != "c" and value.imag != 0:
         raise ValueError(f"fillvalue {fillvalue!r} is complex but the output dtype is {result}")
     if result.kind in "biu":
-        real = value.real
-        if not np.isfinite(real):
+        if isinstance(real, float) and not np.isfinite(real):
             raise ValueError(f"fillvalue {fillvalue!r} cannot be cast to the integer output {result}")
         if result.kind == "b":
             return np.bool_(real != 0)
@@ -493,6 +538,7 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
         return min(times, key=times.get), times
     if in1.ndim == 0 or in2.ndim == 0 or in1.size == 0 or in2.size == 0:
         return "direct"
+    _check_sizes(in1, in2, mode, _result_dtype(in1, in2))
     return _fft.choose_method(in1, in2, mode)
 
 

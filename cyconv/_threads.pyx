@@ -115,7 +115,8 @@ def acquire(workers, Py_ssize_t work, Py_ssize_t max_parallel):
     with _lock:
         if workers is None:
             want = max(1, min(want, _cpus - _in_use))
-        _in_use += want
+        if want > 1:  # release() hands back only counts > 1
+            _in_use += want
     return want
 
 

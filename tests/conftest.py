@@ -1,10 +1,18 @@
 import os
 import pathlib
-
-import cyconv
+import sys
 
 # The suite must test the installed package, never the uncompiled source tree.
-_src = pathlib.Path(__file__).resolve().parent.parent / "cyconv"
+# ``python -m pytest`` (the README's command) puts the current directory, the
+# repository root, first on sys.path; drop it so that ``import cyconv`` finds
+# the installed package instead of the source tree next to it.
+_root = pathlib.Path(__file__).resolve().parent.parent
+_src = _root / "cyconv"
+if not os.environ.get("CYCONV_ALLOW_INPLACE"):
+    sys.path[:] = [p for p in sys.path if pathlib.Path(p or os.curdir).resolve() != _root]
+
+import cyconv  # noqa: E402
+
 if pathlib.Path(cyconv.__file__).resolve().parent == _src and not os.environ.get("CYCONV_ALLOW_INPLACE"):
     raise RuntimeError(
         "tests imported cyconv from the source tree; install it (pip install .) and run "
