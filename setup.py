@@ -14,6 +14,7 @@ CYCONV_SANITIZE=address  compile and link with -fsanitize=address
 """
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,8 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-MODULES = ["_threads", "_kernels"]
+# "capi" is the public C-level API (capi.pxd); it cimports _kernels.
+MODULES = ["_threads", "_kernels", "capi"]
 
 OPENMP_PROBE = textwrap.dedent(
     """
@@ -61,6 +63,11 @@ def _env_flag(name):
 def find_openmp_flags(compiler):
     """Return (compile_args, link_args) that build and run an OpenMP program, or None."""
     kind = compiler.compiler_type
+    # distutils links executables without $LDFLAGS (only shared objects get
+    # them), but that is where a macOS build says where libomp lives
+    # (-L<prefix>/lib -Wl,-rpath,<prefix>/lib): pass it to the probe too, so
+    # the probe tests exactly what the extensions will link against.
+    env_ldflags = [] if kind == "msvc" else shlex.split(os.environ.get("LDFLAGS", ""))
     tmp = tempfile.mkdtemp(prefix="cyconv-omp-")
     try:
         src = os.path.join(tmp, "omp_probe.c")
@@ -70,7 +77,8 @@ def find_openmp_flags(compiler):
             try:
                 objs = compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
                 exe = os.path.join(tmp, "omp_probe" + (".exe" if kind == "msvc" else ""))
-                compiler.link_executable(objs, "omp_probe", output_dir=tmp, extra_postargs=lflags)
+                compiler.link_executable(objs, "omp_probe", output_dir=tmp,
+                                         extra_postargs=lflags + env_ldflags)
                 out = subprocess.run([exe], capture_output=True, text=True, timeout=60)
                 if out.returncode == 0 and out.stdout.strip() == "2":
                     return cflags, lflags
@@ -148,6 +156,11 @@ def extensions():
         "cdivision": True,
         "initializedcheck": debug,
         "embedsignature": True,
+        # Declares the modules safe without the GIL on free-threaded CPython
+        # (3.14t): the kernels share no mutable state (one thread owns each
+        # output element, scratch is per call), capi allocates per call, and
+        # _threads guards its one global counter with a threading.Lock.
+        "freethreading_compatible": True,
     }
     exts = [
         Extension(
