@@ -156,6 +156,9 @@ def extensions():
         "cdivision": True,
         "initializedcheck": debug,
         "embedsignature": True,
+        # No per-module __test__ doctest dict: nothing uses it, and it would be
+        # public API that the .pyi stubs (checked by mypy.stubtest) do not have.
+        "autotestdict": False,
         # Declares the modules safe without the GIL on free-threaded CPython
         # (3.14t): the kernels share no mutable state (one thread owns each
         # output element, scratch is per call), capi allocates per call, and

@@ -12,10 +12,9 @@ array([[19, 25],
        [37, 43]])
 """
 
-from cyconv._version import __version__
-from cyconv._signal import (choose_conv_method, convolve, convolve2d, correlate,
-                            correlate2d)
 from cyconv._config import show_config
+from cyconv._signal import choose_conv_method, convolve, convolve2d, correlate, correlate2d
+from cyconv._version import __version__
 
 __all__ = ["correlate", "convolve", "correlate2d", "convolve2d", "choose_conv_method",
            "show_config", "get_include", "__version__"]
