@@ -9,12 +9,15 @@ What the wrappers add to the kernel
 The kernel wants C-contiguous ``x``, ``k`` and ``out``, ``ndim >= 2`` and
 trusted arguments.  The wrappers
 
-* check every argument and return ``CYCONV_EINVAL`` instead of crashing;
-* turn 1-D into one row of one plane (as ``_kernels.correlate`` does);
+* check every argument and return ``CYCONV_EINVAL`` instead of crashing
+
+* turn 1-D into one row of one plane (as ``_kernels.correlate`` does)
+
 * accept strides.  The kernel addresses ``x`` as a C-ordered block of shape
   ``x_shape`` and clips every read to that shape.  A strided ``x`` whose
   strides are "C-ordered with gaps" (columns contiguous, each stride a whole
-  multiple of the next) *is* such a block, of a larger shape ``fake``; the
+  multiple of the next) *is* such a block, of a larger shape ``fake``
+  the
   kernel can read it in place with ``x_shape = fake`` as long as no output
   element reaches past the real extent on an axis that has a gap, because
   there the kernel would read the gap instead of the zero padding.  That
@@ -237,7 +240,8 @@ cdef int _run(const T* x, const Py_ssize_t* x_shape, const Py_ssize_t* x_strides
 def x_read_in_place(x_shape, x_strides, k_shape, out_shape, pad):
     """Whether the C-level API reads ``x`` in place (True) or packs a copy (False).
 
-    Arguments as for ``correlate_nd_*``, as Python sequences; strides in
+    Arguments as for ``correlate_nd_*``, as Python sequences
+    strides in
     elements.  For planning and tests: the answer costs nothing to compute.
     """
     cdef Py_ssize_t n[_ND]
@@ -284,10 +288,13 @@ cdef inline int _run2(const T* x, Py_ssize_t xh, Py_ssize_t xw, Py_ssize_t ldx,
     cdef Py_ssize_t pn[2]
     if ldx < xw or ldk < kw or ldo < ow:
         return CYCONV_EINVAL
-    xn[0] = xh; xn[1] = xw; xs[0] = ldx; xs[1] = 1
-    kn[0] = kh; kn[1] = kw; ks[0] = ldk; ks[1] = 1
-    on[0] = oh; on[1] = ow; os[0] = ldo; os[1] = 1
-    pn[0] = pad_h; pn[1] = pad_w
+    xn[:] = [xh, xw]
+    xs[:] = [ldx, 1]
+    kn[:] = [kh, kw]
+    ks[:] = [ldk, 1]
+    on[:] = [oh, ow]
+    os[:] = [ldo, 1]
+    pn[:] = [pad_h, pad_w]
     return _run(x, xn, xs, k, kn, ks, out, on, os, pn, 2, n_threads)
 
 
@@ -310,10 +317,13 @@ cdef inline int _run3(const T* x, Py_ssize_t xd, Py_ssize_t xh, Py_ssize_t xw,
     if x_rs < xw or x_ps < xh * x_rs or k_rs < kw or k_ps < kh * k_rs \
             or o_rs < ow or o_ps < oh * o_rs:
         return CYCONV_EINVAL
-    xn[0] = xd; xn[1] = xh; xn[2] = xw; xs[0] = x_ps; xs[1] = x_rs; xs[2] = 1
-    kn[0] = kd; kn[1] = kh; kn[2] = kw; ks[0] = k_ps; ks[1] = k_rs; ks[2] = 1
-    on[0] = od; on[1] = oh; on[2] = ow; os[0] = o_ps; os[1] = o_rs; os[2] = 1
-    pn[0] = pad_d; pn[1] = pad_h; pn[2] = pad_w
+    xn[:] = [xd, xh, xw]
+    xs[:] = [x_ps, x_rs, 1]
+    kn[:] = [kd, kh, kw]
+    ks[:] = [k_ps, k_rs, 1]
+    on[:] = [od, oh, ow]
+    os[:] = [o_ps, o_rs, 1]
+    pn[:] = [pad_d, pad_h, pad_w]
     return _run(x, xn, xs, k, kn, ks, out, on, os, pn, 3, n_threads)
 
 
