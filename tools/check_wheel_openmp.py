@@ -7,6 +7,7 @@ and fails when
 
 * cyconv was built without OpenMP (a serial wheel is a broken release),
 * a parallel region does not really start two threads,
+* on free-threaded CPython, importing cyconv turned the GIL back on,
 * no OpenMP runtime is loaded, or the one loaded is not inside the installed
   package (cyconv.libs/ for auditwheel/delvewheel, cyconv/.dylibs/ for
   delocate) -- unless CYCONV_ALLOW_SYSTEM_OPENMP=1 (a plain, unrepaired build).
@@ -15,6 +16,7 @@ and fails when
 import os
 import pathlib
 import sys
+import sysconfig
 
 import numpy as np
 from threadpoolctl import threadpool_info
@@ -30,6 +32,13 @@ def main():
         print(f"  {key:<20}: {cfg.get(key)}")
     if not cfg["openmp"]:
         sys.exit("FAIL: this cyconv was built without OpenMP")
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        # Free-threaded CPython re-enables the GIL (with a warning) when it
+        # imports an extension that does not declare itself compatible.
+        gil = sys._is_gil_enabled()
+        print(f"  free-threaded build : GIL {'ENABLED' if gil else 'disabled'} after import")
+        if gil:
+            sys.exit("FAIL: importing cyconv re-enabled the GIL on free-threaded CPython")
     team = _threads.team_size(2)
     print(f"  team_size(2)        : {team}")
     if team != 2:
