@@ -12,6 +12,7 @@ import glob
 import importlib.machinery
 import importlib.util
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -57,12 +58,39 @@ _PROBE = textwrap.dedent(
 )
 
 
+_OPENMP_FLAGS = {"-fopenmp", "-lomp", "-lgomp", "-liomp5", "/openmp"}
+
+
+def _env_without_openmp():
+    """os.environ minus OpenMP flags in CFLAGS/CPPFLAGS/LDFLAGS.
+
+    A wheel build exports them (on macOS: -Xpreprocessor -fopenmp ... -lomp
+    against the build machine's libomp); a module compiled with them would
+    load a second OpenMP runtime next to the one the wheel vendors.  The
+    modules built here call cyconv's kernels and need no OpenMP themselves.
+    """
+    env = dict(os.environ)
+    for var in ("CFLAGS", "CPPFLAGS", "LDFLAGS"):
+        if var not in env:
+            continue
+        toks, kept, i = shlex.split(env[var]), [], 0
+        while i < len(toks):
+            if toks[i] == "-Xpreprocessor" and i + 1 < len(toks) and toks[i + 1] in _OPENMP_FLAGS:
+                i += 2
+                continue
+            if toks[i] not in _OPENMP_FLAGS:
+                kept.append(toks[i])
+            i += 1
+        env[var] = shlex.join(kept)
+    return env
+
+
 def have_c_compiler(workdir):
     """``(True, "")`` when a trivial C file compiles here, else ``(False, why)``."""
     os.makedirs(workdir, exist_ok=True)
     try:
         run = subprocess.run([sys.executable, "-c", _PROBE], cwd=workdir, capture_output=True,
-                             text=True, timeout=300)
+                             text=True, timeout=300, env=_env_without_openmp())
     except (OSError, subprocess.SubprocessError) as exc:
         return False, str(exc)
     return run.returncode == 0, (run.stdout + run.stderr)[-2000:]
@@ -79,7 +107,7 @@ def build(pyx_path, workdir, name=None):
     with open(os.path.join(workdir, "_cyconv_build.py"), "w") as f:
         f.write(_SETUP)
     run = subprocess.run([sys.executable, "_cyconv_build.py", name, name + ".pyx"], cwd=workdir,
-                         capture_output=True, text=True, timeout=900)
+                         capture_output=True, text=True, timeout=900, env=_env_without_openmp())
     if run.returncode != 0:
         raise RuntimeError(f"building {pyx_path} against cyconv failed:\n"
                            f"{(run.stdout + run.stderr)[-6000:]}")
