@@ -32,13 +32,15 @@
 # k and out are packed/unpacked the same way when they are not C-contiguous.
 # out must not overlap x or k.
 #
-# Threads.  n_threads >= 1: at most that many OpenMP threads (calls from
-# inside a parallel region run on the calling thread unless nested
-# parallelism is enabled); 0: omp_get_max_threads() at call time, which
-# follows OMP_NUM_THREADS and threadpoolctl.  Unlike cyconv.correlate, the
-# C-level API does not shrink small problems to one thread and does not take
-# part in cyconv's process-wide thread budget: pass n_threads=1 when you
-# parallelise yourself.  Results are bitwise identical for any n_threads.
+# Threads.  n_threads >= 1 caps the OpenMP team; 0 means
+# omp_get_max_threads() at call time (follows OMP_NUM_THREADS and
+# threadpoolctl).  As in cyconv.correlate, small problems run on the calling
+# thread (below 2**17 multiply-adds, outputs x taps) and larger ones get at
+# most one thread per 2**15 multiply-adds.  A call from inside a parallel
+# region runs on the calling thread unless nested parallelism is enabled.
+# The C-level API does not take part in cyconv's process-wide thread budget:
+# pass n_threads=1 when you parallelise yourself.  Results are bitwise
+# identical for any n_threads; every function is thread-safe.
 #
 # Errors.  The functions never raise and never print; they return
 # CYCONV_OK (0), CYCONV_EINVAL (-1: a NULL pointer, a size < 1, a negative

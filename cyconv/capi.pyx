@@ -29,8 +29,17 @@ trusted arguments.  The wrappers
 
 from libc.stdlib cimport free, malloc
 
+from cyconv import _threads
 from cyconv._kernels cimport correlate_nd
 from cyconv._openmp cimport omp_get_max_threads
+
+# The small-problem rule of cyconv.correlate (_threads.acquire), read from the
+# one place it is defined: below MIN_PARALLEL_WORK multiply-adds a call stays
+# on the calling thread, above it each thread gets at least
+# MIN_WORK_PER_THREAD.  Starting an OpenMP team costs microseconds, and on a
+# busy machine a barrier can cost milliseconds.
+cdef double _MIN_PARALLEL_WORK = _threads.MIN_PARALLEL_WORK
+cdef double _MIN_WORK_PER_THREAD = _threads.MIN_WORK_PER_THREAD
 
 # Python-visible copies of the status codes and limits, for tests and for
 # callers that want to print a status.
@@ -159,6 +168,7 @@ cdef int _run(const T* x, const Py_ssize_t* x_shape, const Py_ssize_t* x_strides
     cdef Py_ssize_t cs[_ND]
     cdef Py_ssize_t fake[_ND]
     cdef int d, off, nd
+    cdef double work
     cdef T* xbuf = NULL
     cdef T* kbuf = NULL
     cdef T* obuf = NULL
@@ -198,8 +208,16 @@ cdef int _run(const T* x, const Py_ssize_t* x_shape, const Py_ssize_t* x_strides
 
     if n_threads == 0:
         n_threads = omp_get_max_threads()
-        if n_threads < 1:
-            n_threads = 1
+    # Threads by work (an upper bound: outputs x taps), as cyconv.correlate does.
+    work = 1.0
+    for d in range(nd):
+        work *= <double>on[d] * <double>kn[d]
+    if work < _MIN_PARALLEL_WORK:
+        n_threads = 1
+    elif n_threads > work / _MIN_WORK_PER_THREAD:
+        n_threads = <int>(work / _MIN_WORK_PER_THREAD)
+    if n_threads < 1:
+        n_threads = 1
 
     # x: in place when the kernel's clipped reads stay inside x, else packed.
     if not _x_in_place(xn, xs, on, kn, pn, nd, fake):

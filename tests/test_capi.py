@@ -263,15 +263,42 @@ def test_nogil_batch_loop_and_thread_safety(harness, dtype):
 
 
 def test_results_do_not_depend_on_n_threads(harness):
+    """Big enough for several threads; contiguous, and windows that force copies."""
     rng = np.random.default_rng(6)
-    x, k = rng.standard_normal((300, 257)), rng.standard_normal((5, 5))
-    outs = []
-    for n in (1, 2, 4, 0):
-        out = np.empty((300, 257))
-        assert harness.corr2d(x, k, out, 2, 2, n) == cyconv.capi.OK
-        outs.append(out)
-    for o in outs[1:]:
-        np.testing.assert_array_equal(o, outs[0])
+    big = rng.standard_normal((310, 270))
+    k = rng.standard_normal((5, 5))
+    for x, (_mode, out_shape, pad) in [(big[:300, :257].copy(), modes((300, 257), (5, 5))[2]),
+                                       (big[3:303, 7:264], modes((300, 257), (5, 5))[0])]:
+        outs = []
+        for n in (1, 2, 4, 0):
+            obig = np.zeros((out_shape[0], out_shape[1] + 5))
+            out = obig[:, 2:2 + out_shape[1]]
+            assert harness.corr2d(x, k, out, *pad, n) == cyconv.capi.OK
+            outs.append(out)
+        assert_close(outs[0], reference(x, k, out_shape, pad))
+        for o in outs[1:]:
+            np.testing.assert_array_equal(o, outs[0])   # bitwise, whatever the thread count
+
+
+def test_concurrent_calls_that_copy(harness):
+    """Python threads calling at once, each through the pack/unpack path."""
+    rng = np.random.default_rng(8)
+    big = rng.standard_normal((140, 150))
+    x, k = big[5:133, 9:140], rng.standard_normal((4, 6))
+    _, out_shape, pad = modes(x.shape, k.shape)[0]
+    want = reference(x, k, out_shape, pad)
+
+    def work(_):
+        for _ in range(10):
+            out = np.zeros((out_shape[0], out_shape[1] + 3))[:, 1:-2]
+            assert harness.corr2d(x, k, out, *pad, 2) == cyconv.capi.OK
+            np.testing.assert_array_equal(out, outs0)
+
+    outs0 = np.zeros(out_shape)
+    assert harness.corr2d(x, k, outs0, *pad, 1) == cyconv.capi.OK
+    assert_close(outs0, want)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, range(4)))
 
 
 def test_invalid_arguments_return_status_and_write_nothing(harness):
