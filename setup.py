@@ -15,6 +15,7 @@ CYCONV_SANITIZE=address  compile and link with -fsanitize=address
 
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,8 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-MODULES = ["_threads", "_kernels"]
+# "capi" is the public C-level API (capi.pxd); it cimports _kernels.
+MODULES = ["_threads", "_kernels", "capi"]
 # Pure-Python modules also compiled by Cython: the per-call validation of the
 # public API runs on every call, and compiled it costs half as much (W10).
 # The .py stays the source of truth and works uncompiled.
@@ -70,6 +72,11 @@ def _env_flag(name):
 def find_openmp_flags(compiler):
     """Return (compile_args, link_args) that build and run an OpenMP program, or None."""
     kind = compiler.compiler_type
+    # distutils links executables without $LDFLAGS (only shared objects get
+    # them), but that is where a macOS build says where libomp lives
+    # (-L<prefix>/lib -Wl,-rpath,<prefix>/lib): pass it to the probe too, so
+    # the probe tests exactly what the extensions will link against.
+    env_ldflags = [] if kind == "msvc" else shlex.split(os.environ.get("LDFLAGS", ""))
     tmp = tempfile.mkdtemp(prefix="cyconv-omp-")
     try:
         src = os.path.join(tmp, "omp_probe.c")
@@ -79,7 +86,8 @@ def find_openmp_flags(compiler):
             try:
                 objs = compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
                 exe = os.path.join(tmp, "omp_probe" + (".exe" if kind == "msvc" else ""))
-                compiler.link_executable(objs, "omp_probe", output_dir=tmp, extra_postargs=lflags)
+                compiler.link_executable(objs, "omp_probe", output_dir=tmp,
+                                         extra_postargs=lflags + env_ldflags)
                 out = subprocess.run([exe], capture_output=True, text=True, timeout=60)
                 if out.returncode == 0 and out.stdout.strip() == "2":
                     return cflags, lflags
@@ -172,6 +180,14 @@ def extensions():
         "cdivision": True,
         "initializedcheck": debug,
         "embedsignature": True,
+        # No per-module __test__ doctest dict: nothing uses it, and it would be
+        # public API that the .pyi stubs (checked by mypy.stubtest) do not have.
+        "autotestdict": False,
+        # Declares the modules safe without the GIL on free-threaded CPython
+        # (3.14t): the kernels share no mutable state (one thread owns each
+        # output element, scratch is per call), capi allocates per call, and
+        # _threads guards its one global counter with a threading.Lock.
+        "freethreading_compatible": True,
     }
     exts = [
         Extension(

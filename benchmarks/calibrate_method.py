@@ -38,13 +38,13 @@ def main():
             x = rng.standard_normal(xs).astype(dt)
             k = rng.standard_normal(ks).astype(dt)
             macs = _fft.direct_macs(xs, ks, "valid")
-            td = best(lambda: cyconv.correlate(x, k, "valid", method="direct", workers=1))
+            td = best(lambda x=x, k=k: cyconv.correlate(x, k, "valid", method="direct", workers=1))
             d_ns.append(td / macs * 1e9)
             if dt != np.int64:
                 n = 1
                 for a, b in zip(xs, ks):
                     n *= _fft.next_fast_len(a + b - 1)
-                tf = best(lambda: cyconv.correlate(x, k, "valid", method="fft"))
+                tf = best(lambda x=x, k=k: cyconv.correlate(x, k, "valid", method="fft"))
                 units = 3 * n * math.log2(n) * (0.5 if np.dtype(dt).kind != "c" else 1.0)
                 f_ns.append(tf / units * 1e9)
         print(f"{np.dtype(dt).name:10s} direct ns/MAC median {statistics.median(d_ns):.4f} "

@@ -12,10 +12,22 @@ array([[19, 25],
        [37, 43]])
 """
 
-from cyconv._version import __version__
-from cyconv._signal import (choose_conv_method, convolve, convolve2d, correlate,
-                            correlate2d)
 from cyconv._config import show_config
+from cyconv._signal import choose_conv_method, convolve, convolve2d, correlate, correlate2d
+from cyconv._version import __version__
 
 __all__ = ["correlate", "convolve", "correlate2d", "convolve2d", "choose_conv_method",
-           "show_config", "__version__"]
+           "show_config", "get_include", "__version__"]
+
+
+def get_include():
+    """Directory to add to Cython's include path to ``cimport cyconv.capi``.
+
+    It is the directory that holds the installed ``cyconv`` package (with its
+    ``capi.pxd``); pass it as ``cythonize(..., include_path=[cyconv.get_include()])``.
+    The C-level API is reached through Cython's cimport mechanism (capsules in
+    ``cyconv.capi.__pyx_capi__``), so there are no C headers or libraries to link.
+    """
+    import os
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -8,6 +8,7 @@ Reported times are medians of repeats; GFLOP = 2 * output elements * kernel
 elements / 1e9 (the same nominal count for FFT methods).
 """
 
+import importlib
 import json
 import statistics
 import sys
@@ -33,6 +34,11 @@ WORKLOADS = {
 }
 
 
+def _optional(name):
+    """Import an optional peer; dynamic so that type checkers do not chase it."""
+    return importlib.import_module(name)
+
+
 def _out_shape(xs, ks, mode):
     if mode == "valid":
         return tuple(a - b + 1 for a, b in zip(xs, ks))
@@ -48,8 +54,8 @@ def _peers(wid, x, k, mode, threads):
     """Yield (name, callable) for every installed peer that does this workload."""
     ndim = x.ndim
     try:
-        import scipy.signal as ss
-        import scipy.ndimage as nd
+        ss = _optional("scipy.signal")
+        nd = _optional("scipy.ndimage")
     except ImportError:
         ss = nd = None
     if ndim == 1:
@@ -60,13 +66,14 @@ def _peers(wid, x, k, mode, threads):
             yield "scipy.signal direct", lambda: ss.correlate(x, k, mode, method="direct")
         yield "scipy.signal fft", lambda: ss.correlate(x, k, mode, method="fft")
         if ndim == 1 or k.size > 100:
-            yield "scipy.signal oaconvolve", lambda: ss.oaconvolve(x, k[(slice(None, None, -1),) * ndim], mode)
+            flipped = k[(slice(None, None, -1),) * ndim]
+            yield "scipy.signal oaconvolve", lambda: ss.oaconvolve(x, flipped, mode)
         if ndim == 2 and not big:
             yield "scipy.signal correlate2d", lambda: ss.correlate2d(x, k, mode)
         if mode == "valid" and not big:
             yield "scipy.ndimage", lambda: _interior(nd.correlate(x, k, mode="constant"), k.shape)
     try:
-        import cv2
+        cv2 = _optional("cv2")
         cv2.setNumThreads(threads)
         if ndim <= 2 and mode == "valid":
             x2 = x.reshape(1, -1) if ndim == 1 else x
@@ -81,7 +88,7 @@ def _peers(wid, x, k, mode, threads):
     except ImportError:
         pass
     try:
-        import torch
+        torch = _optional("torch")
         torch.set_num_threads(threads)
         conv = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d,
                 3: torch.nn.functional.conv3d}[ndim]
@@ -130,7 +137,8 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
             scale = np.abs(x).max() * np.abs(k).sum()
             row = {"id": wid, "workload": desc, "threads": n, "gflop": gflop, "peers": {}}
             progress(f"  {wid:4s} {desc:34s} threads={n} ...", end="", flush=True)
-            t = _time(lambda: cyconv.correlate(x, k, mode, workers=n), 1 if quick else repeats)
+            t = _time(lambda x=x, k=k, mode=mode, n=n: cyconv.correlate(x, k, mode, workers=n),
+                      1 if quick else repeats)
             row["cyconv_ms"] = t * 1e3
             row["cyconv_method"] = cyconv.choose_conv_method(x, k, mode)
             for name, fn in _peers(wid, x, k, mode, n):
@@ -194,9 +202,9 @@ def main(argv=None):
             json.dump(res, f, indent=1)
     if args.plot:
         try:
-            import matplotlib
+            matplotlib = _optional("matplotlib")
             matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
+            plt = _optional("matplotlib.pyplot")
         except ImportError:
             print("matplotlib is not installed: no plot written", file=sys.stderr)
             return 0

@@ -11,7 +11,7 @@ from cyconv._version import __version__
 try:
     from cyconv import _build_info
 except ImportError:  # built by something other than our setup.py
-    _build_info = None
+    _build_info = None  # type: ignore[assignment]
 
 
 def config():

@@ -11,9 +11,9 @@ cdef enum:
 
 
 cdef inline real_t _correlate_point(const real_t* x, const real_t* k, Py_ssize_t xh,
-                                   Py_ssize_t xw, Py_ssize_t kh, Py_ssize_t kw,
-                                   Py_ssize_t nc, Py_ssize_t na, Py_ssize_t b_lo,
-                                   Py_ssize_t b_hi) noexcept nogil:
+                                    Py_ssize_t xw, Py_ssize_t kh, Py_ssize_t kw,
+                                    Py_ssize_t nc, Py_ssize_t na, Py_ssize_t b_lo,
+                                    Py_ssize_t b_hi) noexcept nogil:
     """One output: sum over c < nc, a < na, b_lo <= b < b_hi of k[c,a,b] * x[c,a,b]."""
     cdef real_t acc = 0
     cdef Py_ssize_t c, a, b
@@ -282,8 +282,9 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
     if not (cnp.PyArray_IS_C_CONTIGUOUS(x) and cnp.PyArray_IS_C_CONTIGUOUS(k)
             and cnp.PyArray_IS_C_CONTIGUOUS(out)):
         raise ValueError("x, k and out must be C-contiguous")
-    if not (x.dtype.isnative and k.dtype.isnative and out.dtype.isnative) or not out.flags.writeable or not cnp.PyArray_ISALIGNED(x) \
-            or not cnp.PyArray_ISALIGNED(k) or not cnp.PyArray_ISALIGNED(out):
+    if not (x.dtype.isnative and k.dtype.isnative and out.dtype.isnative
+            and out.flags.writeable and cnp.PyArray_ISALIGNED(x)
+            and cnp.PyArray_ISALIGNED(k) and cnp.PyArray_ISALIGNED(out)):
         raise ValueError("x, k and out must be aligned, native byte order; out writeable")
     if len(pad) != ndim:
         raise ValueError("pad must have one entry per axis")
@@ -317,5 +318,6 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
             correlate_nd(<const complex128_t*>xp, xs, <const complex128_t*>kp, ks, <complex128_t*>op, os, ps,
                          ndim, n_threads)
         else:
-            correlate_nd(<const uint64_t*>xp, xs, <const uint64_t*>kp, ks, <uint64_t*>op, os, ps, ndim, n_threads)
+            correlate_nd(<const uint64_t*>xp, xs, <const uint64_t*>kp, ks, <uint64_t*>op, os, ps,
+                         ndim, n_threads)
     return out

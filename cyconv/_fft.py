@@ -24,6 +24,7 @@ margin of 4 over that estimate.  scipy's rule alone is not enough: constant
 inputs just under it come out of the FFT off by up to 5.
 """
 
+import importlib
 import math
 import warnings
 
@@ -167,7 +168,8 @@ def _backend():
     global _BACKEND
     if _BACKEND is None:
         try:
-            import scipy.fft as sfft
+            # optional; imported dynamically so type checkers do not chase scipy
+            sfft = importlib.import_module("scipy.fft")
             _BACKEND = (sfft, True)
         except ImportError:
             _BACKEND = (np.fft, False)

@@ -130,4 +130,5 @@ def release(Py_ssize_t n):
 
 def in_use():
     """Threads currently reserved by running cyconv calls (for tests)."""
-    return _in_use
+    with _lock:  # a plain read would race with acquire() on free-threaded CPython
+        return _in_use

@@ -856,7 +856,7 @@ def test_fft_large_problem_matches_scipy():
     rng = np.random.default_rng(12)
     for dt in (np.float32, np.float64, np.complex64, np.complex128, np.float16):
         a, b = rand(rng, (90, 80), dt), rand(rng, (21, 30), dt)
-        for conv, func, sfunc in ((False, cyconv.correlate, ss.correlate),
+        for _conv, func, sfunc in ((False, cyconv.correlate, ss.correlate),
                                   (True, cyconv.convolve, ss.convolve)):
             for mode in MODES:
                 got = func(a, b, mode=mode, method="fft")
@@ -875,7 +875,7 @@ def test_bool_is_logical_or_of_ands(ndim):
     a = rng.random(s1) < 0.15
     b = rng.random(s2) < 0.3
     a.flat[0] = b.flat[0] = True
-    for conv, func, sfunc in ((False, cyconv.correlate, ss.correlate),
+    for _conv, func, sfunc in ((False, cyconv.correlate, ss.correlate),
                               (True, cyconv.convolve, ss.convolve)):
         for mode in MODES:
             expected = sfunc(a.astype(np.int64), b.astype(np.int64), mode=mode,
@@ -886,7 +886,7 @@ def test_bool_is_logical_or_of_ands(ndim):
                 assert got.dtype == np.bool_
                 np.testing.assert_array_equal(got, expected)
     if ndim == 2:
-        for conv, func, sfunc in ((False, cyconv.correlate2d, ss.correlate2d),
+        for _conv, func, sfunc in ((False, cyconv.correlate2d, ss.correlate2d),
                                   (True, cyconv.convolve2d, ss.convolve2d)):
             for mode in MODES:
                 for boundary in ("fill", "wrap", "symm"):

@@ -11,7 +11,7 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import cyconv
-from cyconv import _kernels, _signal, _threads
+from cyconv import _signal, _threads
 
 OPENMP = _threads.openmp_enabled()
 CPUS = _threads.cpu_count()

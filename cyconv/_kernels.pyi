@@ -1,0 +1,14 @@
+"""Type stubs for the compiled module cyconv._kernels (see _kernels.pyx)."""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+def openmp_enabled() -> bool: ...
+def cpu_has_avx2_fma() -> bool: ...
+def correlate(
+    x: np.ndarray, k: np.ndarray, out: np.ndarray, pad: Sequence[int], n_threads: int
+) -> np.ndarray: ...
+
+# Capsules of the fused kernel's specialisations, read by Cython's cimport.
+__pyx_capi__: dict[str, object]

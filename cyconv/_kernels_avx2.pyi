@@ -1,0 +1,10 @@
+"""Type stubs for cyconv._kernels_avx2, the AVX2+FMA build of _kernels (same source)."""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+def openmp_enabled() -> bool: ...
+def correlate(
+    x: np.ndarray, k: np.ndarray, out: np.ndarray, pad: Sequence[int], n_threads: int
+) -> np.ndarray: ...
