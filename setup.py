@@ -25,7 +25,10 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-MODULES = ["_threads", "_kernels"]
+MODULES = ["_threads", "_kernels", "_conv_layer"]
+
+# C headers an extension includes (rebuilt when they change; shipped in the sdist).
+DEPENDS = {"_conv_layer": ["cyconv/_conv_layer_simd.h", "cyconv/_conv_layer_micro.h"]}
 
 OPENMP_PROBE = textwrap.dedent(
     """
@@ -153,7 +156,8 @@ def extensions():
         Extension(
             f"cyconv.{name}",
             [f"cyconv/{name}.pyx"],
-            include_dirs=[np.get_include()],
+            include_dirs=[np.get_include(), "cyconv"],
+            depends=DEPENDS.get(name, []),
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         )
         for name in MODULES
