@@ -70,15 +70,18 @@ cdef extern from "_conv_layer_simd.h":
     void cyc_a_f64(const double* x, Py_ssize_t base, Py_ssize_t xstep, const Py_ssize_t* xoff,
                    const double* kp, Py_ssize_t ntaps, const double* binit, double* out,
                    Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv) noexcept nogil
-    void cyc_b_f32(const float** k, const float** x, Py_ssize_t n, Py_ssize_t xstep,
-                   float* res) noexcept nogil
-    void cyc_b_f64(const double** k, const double** x, Py_ssize_t n, Py_ssize_t xstep,
-                   double* res) noexcept nogil
+    void cyc_b_f32(const float* k, const Py_ssize_t* koff, const Py_ssize_t* kc,
+                   const float* x, const Py_ssize_t* xoff, const Py_ssize_t* xc,
+                   Py_ssize_t nrows, Py_ssize_t n, Py_ssize_t xstep, float* res) noexcept nogil
+    void cyc_b_f64(const double* k, const Py_ssize_t* koff, const Py_ssize_t* kc,
+                   const double* x, const Py_ssize_t* xoff, const Py_ssize_t* xc,
+                   Py_ssize_t nrows, Py_ssize_t n, Py_ssize_t xstep, double* res) noexcept nogil
 
 cdef enum:
     CB = 4          # q-channels per tile (the micro-kernels' register block)
     NT = 3          # output columns per strategy-B pass
     KEY = 8         # per-thread cache key of the packed tap list
+    ROWS = 64       # row pairs per strategy-B chunk (one horizontal sum per chunk)
 
 
 # --------------------------------------------------------------------------
@@ -144,6 +147,8 @@ cdef struct Plan:
     Py_ssize_t tstep[3]   # input step per tap ("ts")
     Py_ssize_t pad[3]     # input offset of output 0, tap 0 (may be negative)
     Py_ssize_t ntaps      # nR * ks[0] * ks[1] * ks[2]
+    Py_ssize_t yb         # output rows per strategy-B tile
+    Py_ssize_t pb         # p values per strategy-B tile
     Py_ssize_t lanes      # SIMD lanes (strategy A narrow block)
     Py_ssize_t vw         # columns of a wide strategy-A block
     int nv
@@ -199,18 +204,33 @@ cdef inline void _micro_a(const real_t* x, Py_ssize_t base, Py_ssize_t xstep, co
 cdef void _column_a(const Plan* P, const real_t* x, Py_ssize_t xb, const Py_ssize_t* xoff,
                     const real_t* kp, Py_ssize_t nrun, const real_t* binit, real_t* orow,
                     Py_ssize_t col, Py_ssize_t nc) noexcept nogil:
-    """One output column whose taps are clipped at the left or right border."""
-    cdef Py_ssize_t kw = P.ks[2], lo, hi, run, tx, i, c, cb
-    cdef real_t acc
+    """One output column whose taps are clipped at the left or right border.
+
+    The 4 packed channels are summed in one pass over the taps (4 independent
+    chains; channels beyond nc have zero weights and are not stored).
+    """
+    cdef Py_ssize_t kw = P.ks[2], lo, hi, run, tx, i, cb
+    cdef real_t a0 = binit[0], a1 = binit[1], a2 = binit[2], a3 = binit[3], v
+    cdef const real_t* w
     _clip(P, 2, col, &lo, &hi)
     cb = xb + col * P.ostep[2]
-    for c in range(nc):
-        acc = binit[c]
-        for run in range(nrun):
-            for tx in range(lo, hi):
-                i = run * kw + tx
-                acc = acc + kp[CB * i + c] * x[cb + xoff[i]]
-        orow[c * P.o_sq + col * P.ostr[2]] = acc
+    for run in range(nrun):
+        for tx in range(lo, hi):
+            i = run * kw + tx
+            v = x[cb + xoff[i]]
+            w = kp + CB * i
+            a0 = a0 + w[0] * v
+            a1 = a1 + w[1] * v
+            a2 = a2 + w[2] * v
+            a3 = a3 + w[3] * v
+    orow += col * P.ostr[2]
+    orow[0] = a0
+    if nc > 1:
+        orow[P.o_sq] = a1
+    if nc > 2:
+        orow[2 * P.o_sq] = a2
+    if nc > 3:
+        orow[3 * P.o_sq] = a3
 
 
 cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t* bias,
@@ -308,41 +328,112 @@ cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t*
 # --------------------------------------------------------------------------
 
 cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t* bias,
-                  real_t* out, Py_ssize_t tile) noexcept nogil:
-    cdef Py_ssize_t p, g, q0, z, y, nc, c, j, nj, col, col0, r, tz, ty, tx
-    cdef Py_ssize_t tz_lo, tz_hi, ty_lo, ty_hi, lo, hi, kro, xro, xcol
+                  real_t* out, Py_ssize_t tile, Py_ssize_t* scratch) noexcept nogil:
+    """Rows [y0, y0 + yb) of 4 q-channels for p in [p0, p0 + pb), at (g, z).
+
+    The row pairs (r, tz, ty) are taken in chunks of ROWS; for each chunk, p
+    and output row, 12 dot products (4 channels x 3 output columns) over the
+    tap columns valid for all 3 columns, plus the clipped edges one by one,
+    are added to the output.  A chunk of k rows is re-used from cache for
+    every p and y of the tile; the order of the sums does not depend on pb
+    or yb.
+    """
+    cdef Py_ssize_t p, p0, p1, g, q0, z, y0, y1, y, nc, c, j, nj, col, col0, rho, rho0, rho1, nrho, m
+    cdef Py_ssize_t r, tz, ty, rest, tz_lo, tz_hi, ty_lo, ty_hi, lo, hi, ntz, xcol, m_edge
+    cdef Py_ssize_t ty_min, ty_max, ybase, kbase
+    cdef Py_ssize_t* kof = scratch
+    cdef Py_ssize_t* xof = scratch + ROWS
+    cdef Py_ssize_t* tyv = scratch + 2 * ROWS
+    cdef Py_ssize_t* kof2 = scratch + 3 * ROWS
+    cdef Py_ssize_t* xof2 = scratch + 4 * ROWS
+    cdef Py_ssize_t* koff
+    cdef Py_ssize_t* xoff
     cdef Py_ssize_t xw = P.xs[2], plane = P.xs[1] * P.xs[2]
     cdef Py_ssize_t kh = P.ks[1], kw = P.ks[2], ow = P.osz[2]
+    cdef Py_ssize_t n_yb = (P.osz[1] + P.yb - 1) // P.yb
     cdef Py_ssize_t lo_j[NT]
     cdef Py_ssize_t hi_j[NT]
-    cdef const real_t* krow[CB]
-    cdef const real_t* kr[CB]
-    cdef const real_t* xr[NT]
+    cdef Py_ssize_t kc[CB]
+    cdef Py_ssize_t xc[NT]
     cdef real_t res[CB * NT]
     cdef real_t binit, s
     cdef real_t* orow
+    cdef real_t* obase
 
-    _decode(P, tile, &p, &g, &q0, &z, &y)
+    # tile = (((pblock * G + g) * nQB + qb) * osz0 + z) * n_yb + yblock
+    rest = tile // n_yb
+    y0 = (tile % n_yb) * P.yb
+    y1 = _min(P.osz[1], y0 + P.yb)
+    z = rest % P.osz[0]
+    rest = rest // P.osz[0]
+    q0 = (rest % P.nQB) * CB
+    rest = rest // P.nQB
+    g = rest % P.G
+    p0 = (rest // P.G) * P.pb
+    p1 = _min(P.nP, p0 + P.pb)
     nc = _min(CB, P.nQ - q0)
-    orow = out + (P.o_off + p * P.o_sp + g * P.o_sg + q0 * P.o_sq
-                  + z * P.ostr[0] + y * P.ostr[1])
-    for c in range(nc):
-        binit = bias[g * P.nQ + q0 + c] if bias != NULL else 0
-        for col in range(ow):
-            orow[c * P.o_sq + col * P.ostr[2]] = binit
+    for p in range(p0, p1):
+        obase = out + P.o_off + p * P.o_sp + g * P.o_sg + q0 * P.o_sq + z * P.ostr[0]
+        for c in range(nc):
+            binit = bias[g * P.nQ + q0 + c] if bias != NULL else 0
+            for y in range(y0, y1):
+                for col in range(ow):
+                    obase[c * P.o_sq + y * P.ostr[1] + col * P.ostr[2]] = binit
     _clip(P, 0, z, &tz_lo, &tz_hi)
-    _clip(P, 1, y, &ty_lo, &ty_hi)
+    ntz = tz_hi - tz_lo
+    nrho = P.nR * _max(0, ntz) * kh
 
-    for r in range(P.nR):
-        for tz in range(tz_lo, tz_hi):
-            for ty in range(ty_lo, ty_hi):
-                kro = p * P.k_sp + g * P.k_sg + q0 * P.k_sq + r * P.k_sr + (tz * kh + ty) * kw
-                xro = (p * P.x_sp + g * P.x_sg + r * P.x_sr
-                       + (z * P.ostep[0] + tz * P.tstep[0] - P.pad[0]) * plane
-                       + (y * P.ostep[1] + ty * P.tstep[1] - P.pad[1]) * xw - P.pad[2])
-                for c in range(CB):
-                    # missing channels repeat channel 0; their sums are dropped
-                    krow[c] = k + kro + (c if c < nc else 0) * P.k_sq
+    rho0 = 0
+    while rho0 < nrho:
+        # the chunk's row pairs (r, tz, ty), ty fastest: offsets without the
+        # output row y, which only shifts x by y * os * width
+        rho1 = _min(nrho, rho0 + ROWS)
+        ty = rho0 % kh
+        tz = tz_lo + (rho0 // kh) % ntz
+        r = rho0 // (kh * ntz)
+        ty_min = kh
+        ty_max = -1
+        for m in range(rho1 - rho0):
+            kof[m] = g * P.k_sg + q0 * P.k_sq + r * P.k_sr + (tz * kh + ty) * kw
+            xof[m] = (g * P.x_sg + r * P.x_sr
+                      + (z * P.ostep[0] + tz * P.tstep[0] - P.pad[0]) * plane
+                      + (ty * P.tstep[1] - P.pad[1]) * xw - P.pad[2])
+            tyv[m] = ty
+            ty_min = _min(ty_min, ty)
+            ty_max = _max(ty_max, ty)
+            ty += 1
+            if ty == kh:
+                ty = 0
+                tz += 1
+                if tz == tz_hi:
+                    tz = tz_lo
+                    r += 1
+        for p in range(p0, p1):
+            obase = out + P.o_off + p * P.o_sp + g * P.o_sg + q0 * P.o_sq + z * P.ostr[0]
+            kbase = p * P.k_sp
+            for c in range(CB):
+                # missing channels repeat channel 0; their sums are dropped
+                kc[c] = kbase + (c if c < nc else 0) * P.k_sq
+            for y in range(y0, y1):
+                orow = obase + y * P.ostr[1]
+                _clip(P, 1, y, &ty_lo, &ty_hi)
+                if ty_lo <= ty_min and ty_max < ty_hi:
+                    m = rho1 - rho0
+                    koff = kof
+                    xoff = xof
+                else:
+                    # rows clipped away at this y: compact the valid ones
+                    m = 0
+                    for rho in range(rho1 - rho0):
+                        if ty_lo <= tyv[rho] < ty_hi:
+                            kof2[m] = kof[rho]
+                            xof2[m] = xof[rho]
+                            m += 1
+                    koff = kof2
+                    xoff = xof2
+                if m == 0:
+                    continue
+                ybase = p * P.x_sp + y * P.ostep[1] * xw
                 col0 = 0
                 while col0 < ow:
                     nj = _min(NT, ow - col0)
@@ -354,29 +445,35 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                         hi = _min(hi, hi_j[j])
                     if hi > lo:
                         for j in range(NT):
-                            xr[j] = x + (xro + (col0 + (j if j < nj else 0)) * P.ostep[2]
-                                         + lo * P.tstep[2])
+                            xc[j] = ybase + (col0 + (j if j < nj else 0)) * P.ostep[2] + lo * P.tstep[2]
                         for c in range(CB):
-                            kr[c] = krow[c] + lo
+                            kc[c] += lo
                         if real_t is float:
-                            cyc_b_f32(kr, xr, hi - lo, P.tstep[2], res)
+                            cyc_b_f32(k, koff, kc, x, xoff, xc, m, hi - lo, P.tstep[2], res)
                         else:
-                            cyc_b_f64(kr, xr, hi - lo, P.tstep[2], res)
+                            cyc_b_f64(k, koff, kc, x, xoff, xc, m, hi - lo, P.tstep[2], res)
+                        for c in range(CB):
+                            kc[c] -= lo
                     for c in range(nc):
                         for j in range(nj):
-                            xcol = xro + (col0 + j) * P.ostep[2]
-                            s = 0
-                            if hi > lo:
-                                s = res[NT * c + j]
-                                for tx in range(lo_j[j], lo):
-                                    s = s + krow[c][tx] * x[xcol + tx * P.tstep[2]]
-                                for tx in range(hi, hi_j[j]):
-                                    s = s + krow[c][tx] * x[xcol + tx * P.tstep[2]]
+                            xcol = ybase + (col0 + j) * P.ostep[2]
+                            s = res[NT * c + j] if hi > lo else 0
+                            if hi > lo and lo_j[j] == lo and hi_j[j] == hi:
+                                m_edge = 0      # no clipped taps in this column
                             else:
-                                for tx in range(lo_j[j], hi_j[j]):
-                                    s = s + krow[c][tx] * x[xcol + tx * P.tstep[2]]
+                                m_edge = m
+                            for rho in range(m_edge):
+                                if hi > lo:
+                                    for ty in range(lo_j[j], lo):
+                                        s = s + k[koff[rho] + kc[c] + ty] * x[xoff[rho] + xcol + ty * P.tstep[2]]
+                                    for ty in range(hi, hi_j[j]):
+                                        s = s + k[koff[rho] + kc[c] + ty] * x[xoff[rho] + xcol + ty * P.tstep[2]]
+                                else:
+                                    for ty in range(lo_j[j], hi_j[j]):
+                                        s = s + k[koff[rho] + kc[c] + ty] * x[xoff[rho] + xcol + ty * P.tstep[2]]
                             orow[c * P.o_sq + (col0 + j) * P.ostr[2]] += s
                     col0 += NT
+        rho0 = rho1
 
 
 # --------------------------------------------------------------------------
@@ -394,13 +491,25 @@ cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bia
     fail[0] = 0
 
     if strategy == 1:
+        n_tiles = ((P.nP + P.pb - 1) // P.pb) * P.G * P.nQB * P.osz[0] * ((P.osz[1] + P.yb - 1) // P.yb)
+        nbytes = 5 * ROWS * sizeof(Py_ssize_t)
         if n_threads <= 1:
+            scratch = <Py_ssize_t*>malloc(nbytes)
+            if scratch == NULL:
+                return 1
             for t in range(n_tiles):
-                _tile_b(P, x, k, bias, out, t)
-        else:
-            for t in prange(n_tiles, num_threads=n_threads, schedule="dynamic", chunksize=chunk):
-                _tile_b(P, x, k, bias, out, t)
-        return 0
+                _tile_b(P, x, k, bias, out, t, scratch)
+            free(scratch)
+            return 0
+        with parallel(num_threads=n_threads):
+            scratch = <Py_ssize_t*>malloc(nbytes)
+            if scratch == NULL:
+                fail[0] = 1
+            for t in prange(n_tiles, schedule="dynamic", chunksize=chunk):
+                if scratch != NULL:
+                    _tile_b(P, x, k, bias, out, t, scratch)
+            free(scratch)
+        return fail[0]
 
     if n_threads <= 1:
         scratch = <Py_ssize_t*>malloc(nbytes)
@@ -456,7 +565,8 @@ def _injective(pairs):
 
 
 def run(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out not None, bias,
-        dict plan not None, int strategy, int n_threads, Py_ssize_t chunk=1):
+        dict plan not None, int strategy, int n_threads, Py_ssize_t chunk=1, Py_ssize_t yb=1,
+        Py_ssize_t pb=1):
     """Fill ``out`` as the plan says (see the module docstring).
 
     Low-level entry used by :mod:`cyconv.nn._core`.  It re-checks every
@@ -484,8 +594,8 @@ def run(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out not None
         _check_array(b, "bias", typenum, False)
     if strategy not in (0, 1):
         raise ValueError("strategy must be 0 (A) or 1 (B)")
-    if n_threads < 1 or chunk < 1:
-        raise ValueError("n_threads and chunk must be >= 1")
+    if n_threads < 1 or chunk < 1 or yb < 1 or pb < 1:
+        raise ValueError("n_threads, chunk, yb and pb must be >= 1")
 
     vals = {}
     for key in _INT_KEYS:
@@ -548,6 +658,8 @@ def run(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out not None
         P.xs[d], P.ks[d], P.osz[d], P.ostr[d] = xs[d], ks[d], osz[d], ostr[d]
         P.ostep[d], P.tstep[d], P.pad[d] = ostep[d], tstep[d], pad[d]
     P.ntaps = nR * sk
+    P.yb = min(yb, osz[1])
+    P.pb = min(pb, nP)
     P.lanes = cyc_lanes(typenum == cnp.NPY_DOUBLE)
     P.nv = cyc_nv()
     P.vw = P.lanes * P.nv

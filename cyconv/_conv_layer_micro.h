@@ -24,8 +24,9 @@
  *          of consecutive output columns are held in registers while the
  *          kernel walks a list of taps (input offsets + 4 packed weights).
  *   cyc_b: lanes along TAP columns.  4 kernel rows x 3 shifted input rows:
- *          12 dot products of length n, for outputs that are few and short
- *          (the weight gradient, whose "output" is the kernel).
+ *          12 dot products of length n, summed over a list of row pairs,
+ *          for outputs that are few and short (the weight gradient, whose
+ *          "output" is the kernel).
  */
 
 #define CYC_CAT2_(a, b) a##_##b
@@ -154,19 +155,26 @@ static inline CYC_ATTR CYC_T CYC_N(cyc_hsum)(V v)
     return s;
 }
 
-/* B: res[3 c + j] = sum_{u < n} k[c][u] * x[j][u * xstep] for c < 4, j < 3. */
-static CYC_ATTR void CYC_N(cyc_b)(const CYC_T* const* k, const CYC_T* const* x, Py_ssize_t n,
-                                  Py_ssize_t xstep, CYC_T* res)
+/* B: res[3 c + j] = sum_{m < nrows} sum_{u < n} k[koff[m] + kc[c] + u] * x[xoff[m] + xc[j] + u * xstep]
+ * (xc[j] includes the caller's base offset, so xoff[m] + xc[j] >= 0)
+ * for c < 4, j < 3: 12 dot products summed over a list of row pairs, the
+ * accumulators kept in registers across the rows. */
+static CYC_ATTR void CYC_N(cyc_b)(const CYC_T* k, const Py_ssize_t* koff, const Py_ssize_t* kc,
+                                  const CYC_T* x, const Py_ssize_t* xoff, const Py_ssize_t* xc,
+                                  Py_ssize_t nrows, Py_ssize_t n, Py_ssize_t xstep, CYC_T* res)
 {
-    const CYC_T *k0 = k[0], *k1 = k[1], *k2 = k[2], *k3 = k[3];
-    const CYC_T *x0 = x[0], *x1 = x[1], *x2 = x[2];
-    Py_ssize_t u, c, j;
+    Py_ssize_t m, u;
     if (n < CYC_L) {
+        int c, j;
         for (c = 0; c < 4; c++)
             for (j = 0; j < 3; j++) {
                 CYC_T s = 0;
-                for (u = 0; u < n; u++)
-                    s += k[c][u] * x[j][u * xstep];
+                for (m = 0; m < nrows; m++) {
+                    const CYC_T* kr = k + koff[m] + kc[c];
+                    const CYC_T* xr = x + xoff[m] + xc[j];
+                    for (u = 0; u < n; u++)
+                        s += kr[u] * xr[u * xstep];
+                }
                 res[3 * c + j] = s;
             }
         return;
@@ -176,52 +184,55 @@ static CYC_ATTR void CYC_N(cyc_b)(const CYC_T* const* k, const CYC_T* const* x, 
         V s00 = zero, s01 = zero, s02 = zero, s10 = zero, s11 = zero, s12 = zero;
         V s20 = zero, s21 = zero, s22 = zero, s30 = zero, s31 = zero, s32 = zero;
         V kv0, kv1, kv2, kv3, xv0, xv1, xv2;
-        Py_ssize_t rem;
+        IV lane, mask;
+        Py_ssize_t i, rem = n % CYC_L, u0 = n - CYC_L;
+        /* The last L terms of a row, overlapping the ones already summed:
+         * lanes below L - rem are masked to +0 in BOTH factors, so an inf or
+         * NaN already counted cannot turn into 0 * inf = NaN. */
+        for (i = 0; i < CYC_L; i++)
+            lane[i] = (CYC_IT)i;
+        mask = lane >= (CYC_IT)(CYC_L - rem);
 #define CYC_B_STEP                                                        \
         s00 += kv0 * xv0; s01 += kv0 * xv1; s02 += kv0 * xv2;             \
         s10 += kv1 * xv0; s11 += kv1 * xv1; s12 += kv1 * xv2;             \
         s20 += kv2 * xv0; s21 += kv2 * xv1; s22 += kv2 * xv2;             \
         s30 += kv3 * xv0; s31 += kv3 * xv1; s32 += kv3 * xv2;
-        if (xstep == 1) {
-            for (u = 0; u + CYC_L <= n; u += CYC_L) {
-                kv0 = *(const V*)(k0 + u); kv1 = *(const V*)(k1 + u);
-                kv2 = *(const V*)(k2 + u); kv3 = *(const V*)(k3 + u);
-                xv0 = *(const V*)(x0 + u); xv1 = *(const V*)(x1 + u); xv2 = *(const V*)(x2 + u);
-                CYC_B_STEP
-            }
-        } else {
-            for (u = 0; u + CYC_L <= n; u += CYC_L) {
-                kv0 = *(const V*)(k0 + u); kv1 = *(const V*)(k1 + u);
-                kv2 = *(const V*)(k2 + u); kv3 = *(const V*)(k3 + u);
-                xv0 = CYC_N(cyc_lds)(x0 + u * xstep, xstep);
-                xv1 = CYC_N(cyc_lds)(x1 + u * xstep, xstep);
-                xv2 = CYC_N(cyc_lds)(x2 + u * xstep, xstep);
-                CYC_B_STEP
-            }
+#define CYC_B_LOADX(U)                                                    \
+        if (xstep == 1) {                                                 \
+            xv0 = *(const V*)(x0 + (U)); xv1 = *(const V*)(x1 + (U));     \
+            xv2 = *(const V*)(x2 + (U));                                  \
+        } else {                                                          \
+            xv0 = CYC_N(cyc_lds)(x0 + (U) * xstep, xstep);                \
+            xv1 = CYC_N(cyc_lds)(x1 + (U) * xstep, xstep);                \
+            xv2 = CYC_N(cyc_lds)(x2 + (U) * xstep, xstep);                \
         }
-        rem = n - u;
-        if (rem > 0) {
-            /* The last L terms, overlapping the ones already summed: lanes
-             * below L - rem are masked to +0 in BOTH factors, so an inf or
-             * NaN already counted cannot turn into 0 * inf = NaN. */
-            IV lane, mask;
-            Py_ssize_t i, u0 = n - CYC_L;
-            for (i = 0; i < CYC_L; i++)
-                lane[i] = (CYC_IT)i;
-            mask = lane >= (CYC_IT)(CYC_L - rem);
-            kv0 = (V)(*(const IV*)(k0 + u0) & mask); kv1 = (V)(*(const IV*)(k1 + u0) & mask);
-            kv2 = (V)(*(const IV*)(k2 + u0) & mask); kv3 = (V)(*(const IV*)(k3 + u0) & mask);
-            if (xstep == 1) {
-                xv0 = *(const V*)(x0 + u0); xv1 = *(const V*)(x1 + u0); xv2 = *(const V*)(x2 + u0);
-            } else {
-                xv0 = CYC_N(cyc_lds)(x0 + u0 * xstep, xstep);
-                xv1 = CYC_N(cyc_lds)(x1 + u0 * xstep, xstep);
-                xv2 = CYC_N(cyc_lds)(x2 + u0 * xstep, xstep);
+        for (m = 0; m < nrows; m++) {
+            const CYC_T *k0 = k + koff[m] + kc[0], *k1 = k + koff[m] + kc[1];
+            const CYC_T *k2 = k + koff[m] + kc[2], *k3 = k + koff[m] + kc[3];
+            const CYC_T *x0 = x + xoff[m] + xc[0], *x1 = x + xoff[m] + xc[1];
+            const CYC_T *x2 = x + xoff[m] + xc[2];
+            for (u = 0; u + CYC_L <= n; u += CYC_L) {
+                /* x once, then one k vector at a time: 12 + 3 + 1 registers */
+                CYC_B_LOADX(u)
+                kv0 = *(const V*)(k0 + u);
+                s00 += kv0 * xv0; s01 += kv0 * xv1; s02 += kv0 * xv2;
+                kv1 = *(const V*)(k1 + u);
+                s10 += kv1 * xv0; s11 += kv1 * xv1; s12 += kv1 * xv2;
+                kv2 = *(const V*)(k2 + u);
+                s20 += kv2 * xv0; s21 += kv2 * xv1; s22 += kv2 * xv2;
+                kv3 = *(const V*)(k3 + u);
+                s30 += kv3 * xv0; s31 += kv3 * xv1; s32 += kv3 * xv2;
             }
-            xv0 = (V)((IV)xv0 & mask); xv1 = (V)((IV)xv1 & mask); xv2 = (V)((IV)xv2 & mask);
-            CYC_B_STEP
+            if (rem) {
+                kv0 = (V)(*(const IV*)(k0 + u0) & mask); kv1 = (V)(*(const IV*)(k1 + u0) & mask);
+                kv2 = (V)(*(const IV*)(k2 + u0) & mask); kv3 = (V)(*(const IV*)(k3 + u0) & mask);
+                CYC_B_LOADX(u0)
+                xv0 = (V)((IV)xv0 & mask); xv1 = (V)((IV)xv1 & mask); xv2 = (V)((IV)xv2 & mask);
+                CYC_B_STEP
+            }
         }
 #undef CYC_B_STEP
+#undef CYC_B_LOADX
         res[0] = CYC_N(cyc_hsum)(s00); res[1] = CYC_N(cyc_hsum)(s01); res[2] = CYC_N(cyc_hsum)(s02);
         res[3] = CYC_N(cyc_hsum)(s10); res[4] = CYC_N(cyc_hsum)(s11); res[5] = CYC_N(cyc_hsum)(s12);
         res[6] = CYC_N(cyc_hsum)(s20); res[7] = CYC_N(cyc_hsum)(s21); res[8] = CYC_N(cyc_hsum)(s22);

@@ -14,7 +14,7 @@
  *
  * Interface (T = float or double, suffix f32 / f64):
  *   cyc_a_f32(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv)
- *   cyc_b_f32(k, x, n, xstep, res)
+ *   cyc_b_f32(k, koff, kc, x, xoff, xc, nrows, n, xstep, res)
  *   cyc_lanes(is_f64): lanes of one vector; cyc_nv(): vectors per wide block
  * (see _conv_layer_micro.h for what they compute).
  */
@@ -72,7 +72,7 @@
 #if CYC_X86_DISPATCH
 #define CYC_ATTR __attribute__((target("avx2,fma")))
 #define CYC_VB 32
-#define CYC_NV 3
+#define CYC_NV 2
 #define CYC_T float
 #define CYC_IT int32_t
 #define CYC_SFX f32_avx2
@@ -123,16 +123,18 @@ static void cyc_a_##SFX(const T* x, Py_ssize_t base, Py_ssize_t xstep,          
         for (j = 0; j < w; j++)                                                          \
             out[c * ocs + j * ostep] = acc[c][j];                                        \
 }                                                                                        \
-static void cyc_b_##SFX(const T* const* k, const T* const* x, Py_ssize_t n,              \
-                        Py_ssize_t xstep, T* res)                                        \
+static void cyc_b_##SFX(const T* k, const Py_ssize_t* koff, const Py_ssize_t* kc,            \
+                        const T* x, const Py_ssize_t* xoff, const Py_ssize_t* xc,            \
+                        Py_ssize_t nrows, Py_ssize_t n, Py_ssize_t xstep, T* res)            \
 {                                                                                        \
-    Py_ssize_t u;                                                                        \
+    Py_ssize_t m, u;                                                                     \
     int c, j;                                                                            \
     for (c = 0; c < 4; c++)                                                              \
         for (j = 0; j < 3; j++) {                                                        \
             T s = 0;                                                                     \
-            for (u = 0; u < n; u++)                                                      \
-                s += k[c][u] * x[j][u * xstep];                                          \
+            for (m = 0; m < nrows; m++)                                                  \
+                for (u = 0; u < n; u++)                                                  \
+                    s += k[koff[m] + kc[c] + u] * x[xoff[m] + xc[j] + u * xstep];        \
             res[3 * c + j] = s;                                                          \
         }                                                                                \
 }
@@ -191,7 +193,7 @@ static Py_ssize_t cyc_lanes(int is_f64)
 
 static int cyc_nv(void)
 {
-    return cyc_isa_level == 1 ? 3 : CYC_BASE_NV;
+    return cyc_isa_level == 1 ? 2 : CYC_BASE_NV;
 }
 
 static void cyc_a_f32(const float* x, Py_ssize_t base, Py_ssize_t xstep, const Py_ssize_t* xoff,
@@ -220,28 +222,30 @@ static void cyc_a_f64(const double* x, Py_ssize_t base, Py_ssize_t xstep, const 
     cyc_a_f64_base(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv);
 }
 
-static void cyc_b_f32(const float* const* k, const float* const* x, Py_ssize_t n,
+static void cyc_b_f32(const float* k, const Py_ssize_t* koff, const Py_ssize_t* kc, const float* x,
+                      const Py_ssize_t* xoff, const Py_ssize_t* xc, Py_ssize_t nrows, Py_ssize_t n,
                       Py_ssize_t xstep, float* res)
 {
 #if CYC_X86_DISPATCH
     if (cyc_isa_level == 1) {
-        cyc_b_f32_avx2(k, x, n, xstep, res);
+        cyc_b_f32_avx2(k, koff, kc, x, xoff, xc, nrows, n, xstep, res);
         return;
     }
 #endif
-    cyc_b_f32_base(k, x, n, xstep, res);
+    cyc_b_f32_base(k, koff, kc, x, xoff, xc, nrows, n, xstep, res);
 }
 
-static void cyc_b_f64(const double* const* k, const double* const* x, Py_ssize_t n,
+static void cyc_b_f64(const double* k, const Py_ssize_t* koff, const Py_ssize_t* kc, const double* x,
+                      const Py_ssize_t* xoff, const Py_ssize_t* xc, Py_ssize_t nrows, Py_ssize_t n,
                       Py_ssize_t xstep, double* res)
 {
 #if CYC_X86_DISPATCH
     if (cyc_isa_level == 1) {
-        cyc_b_f64_avx2(k, x, n, xstep, res);
+        cyc_b_f64_avx2(k, koff, kc, x, xoff, xc, nrows, n, xstep, res);
         return;
     }
 #endif
-    cyc_b_f64_base(k, x, n, xstep, res);
+    cyc_b_f64_base(k, koff, kc, x, xoff, xc, nrows, n, xstep, res);
 }
 
 #endif  /* CYCONV_CONV_LAYER_SIMD_H */

@@ -173,8 +173,20 @@ def _execute(x, k, out, bias, plan, workers):
             strategy = 0
     n = _threads.acquire(workers, min(work, _INTP_MAX), n_tiles)
     try:
+        yb = pb = 1
+        if strategy == 1:
+            # B tiles cover blocks of p and of output rows, as large as still
+            # gives each thread about 4 tiles (large blocks re-use k from
+            # cache; results do not depend on the blocks, only speed does)
+            base = n_tiles // (plan["nP"] * osz[1])
+            pb, yb = plan["nP"], osz[1]
+            while pb > 1 and base * -(-plan["nP"] // pb) < 4 * n:
+                pb = -(-pb // 2)
+            if base * -(-plan["nP"] // pb) < 4 * n:
+                yb = 1
+            n_tiles = base * -(-plan["nP"] // pb) * -(-osz[1] // yb)
         chunk = max(1, min(32, n_tiles // (8 * n)))
-        _conv_layer.run(x, k, out, bias, plan, strategy, n, chunk)
+        _conv_layer.run(x, k, out, bias, plan, strategy, n, chunk, yb, pb)
     finally:
         _threads.release(n)
     return out
