@@ -24,17 +24,18 @@ one engine serves all three passes of a layer:
 
 Work layout
 -----------
-The output is cut into tiles: one output row (all columns) of up to 4
-q-channels at one (p, g, z, y).  ``prange`` runs over tiles; one thread owns
+The output is cut into tiles: one output row (all columns) of up to 6
+q-channels at one (p, g, z, y) (strategy A), or blocks of rows of up to 4
+q-channels for a block of p (strategy B).  ``prange`` runs over tiles; one thread owns
 each output element, taps are clipped to the input (zero padding is never
 materialised), and each element sums its terms in one fixed order, so the
 result is bitwise identical for any thread count.  Two inner loop orders:
 
 * strategy A (lanes along output columns: forward, grad_input).  The taps
   (r, tz, ty, tx) valid for the tile's row are listed once (input offsets +
-  weights packed 4 channels wide, a per-thread scratch of weight size,
+  weights packed 6 channels wide, a per-thread scratch of weight size,
   re-used by consecutive rows), then a register-blocked micro-kernel holds
-  4 channels x 8-24 columns in registers over all taps.  Border columns (where
+  6 channels x 2 vectors of columns in registers over all taps.  Border columns (where
   some taps fall outside the input) are summed one by one.
 * strategy B (lanes along tap columns: grad_weight, and any output rows
   shorter than a vector): 12 dot products (4 channels x 3 output columns) per
@@ -66,10 +67,10 @@ cdef extern from "_conv_layer_simd.h":
     int cyc_nv() noexcept nogil
     void cyc_a_f32(const float* x, Py_ssize_t base, Py_ssize_t xstep, const Py_ssize_t* xoff,
                    const float* kp, Py_ssize_t ntaps, const float* binit, float* out,
-                   Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv) noexcept nogil
+                   Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv, int cw) noexcept nogil
     void cyc_a_f64(const double* x, Py_ssize_t base, Py_ssize_t xstep, const Py_ssize_t* xoff,
                    const double* kp, Py_ssize_t ntaps, const double* binit, double* out,
-                   Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv) noexcept nogil
+                   Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv, int cw) noexcept nogil
     void cyc_b_f32(const float* k, const Py_ssize_t* koff, const Py_ssize_t* kc,
                    const float* x, const Py_ssize_t* xoff, const Py_ssize_t* xc,
                    Py_ssize_t nrows, Py_ssize_t n, Py_ssize_t xstep, float* res) noexcept nogil
@@ -78,7 +79,9 @@ cdef extern from "_conv_layer_simd.h":
                    Py_ssize_t nrows, Py_ssize_t n, Py_ssize_t xstep, double* res) noexcept nogil
 
 cdef enum:
-    CB = 4          # q-channels per tile (the micro-kernels' register block)
+    CBA = 6         # q-channels per strategy-A tile (the micro-kernel's register block;
+                    # a few tiles of 4 cover the rest: 32 = 4 x 6 + 2 x 4)
+    CB = 4          # q-channels per strategy-B tile
     NT = 3          # output columns per strategy-B pass
     KEY = 8         # per-thread cache key of the packed tap list
     ROWS = 64       # row pairs per strategy-B chunk (one horizontal sum per chunk)
@@ -136,6 +139,7 @@ def openmp_enabled():
 
 cdef struct Plan:
     Py_ssize_t nP, G, nQ, nR, nQB
+    Py_ssize_t n6         # strategy A: q-blocks of 6 channels (then blocks of 4)
     Py_ssize_t x_sp, x_sg, x_sr
     Py_ssize_t k_sp, k_sg, k_sq, k_sr
     Py_ssize_t o_sp, o_sg, o_sq, o_off
@@ -174,15 +178,43 @@ cdef inline void _clip(const Plan* P, int d, Py_ssize_t o, Py_ssize_t* lo, Py_ss
     hi[0] = _min(P.ks[d], _fdiv(P.xs[d] - 1 - base, P.tstep[d]) + 1)
 
 
+def q_blocks(Py_ssize_t nq, int strategy):
+    """(number of q-blocks, how many of them are 6 wide) for nq q-channels.
+
+    Strategy B uses blocks of 4.  Strategy A uses blocks of 6 (the faster
+    micro-kernel) and at most two of 4, wasting as few channels as it can:
+    6k -> 6s; 6k+4 -> 6s and one 4; 6k+2 -> 6s and two 4s; 6k+1 and 6k+3 ->
+    a 4 with 3 channels; 6k+5 -> a 6 with 5.
+    """
+    cdef Py_ssize_t k = nq // 6, r = nq % 6, n6
+    if strategy == 1:
+        return (nq + CB - 1) // CB, 0
+    if r == 0 or r == 5:
+        n6 = k + (r == 5)
+    elif r == 2 or r == 1:
+        n6 = k - 1 if k > 0 else 0
+    else:
+        n6 = k
+    return n6 + (nq - 6 * n6 + 3) // 4, n6
+
+
 cdef inline void _decode(const Plan* P, Py_ssize_t tile, Py_ssize_t* p, Py_ssize_t* g,
-                         Py_ssize_t* q0, Py_ssize_t* z, Py_ssize_t* y) noexcept nogil:
+                         Py_ssize_t* q0, int* cw, Py_ssize_t* z, Py_ssize_t* y) noexcept nogil:
+    # (strategy A)
+    cdef Py_ssize_t qb
     # tile = (((p * G + g) * nQB + qb) * osz0 + z) * osz1 + y: rows fastest, so
     # consecutive tiles share their packed taps.
     cdef Py_ssize_t rest = tile // P.osz[1]
     y[0] = tile % P.osz[1]
     z[0] = rest % P.osz[0]
     rest = rest // P.osz[0]
-    q0[0] = (rest % P.nQB) * CB
+    qb = rest % P.nQB
+    if qb < P.n6:
+        q0[0] = 6 * qb
+        cw[0] = 6
+    else:
+        q0[0] = 6 * P.n6 + 4 * (qb - P.n6)
+        cw[0] = 4
     rest = rest // P.nQB
     g[0] = rest % P.G
     p[0] = rest // P.G
@@ -194,23 +226,25 @@ cdef inline void _decode(const Plan* P, Py_ssize_t tile, Py_ssize_t* p, Py_ssize
 
 cdef inline void _micro_a(const real_t* x, Py_ssize_t base, Py_ssize_t xstep, const Py_ssize_t* xoff,
                           const real_t* kp, Py_ssize_t ntaps, const real_t* binit, real_t* out,
-                          Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv) noexcept nogil:
+                          Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv, int cw) noexcept nogil:
     if real_t is float:
-        cyc_a_f32(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv)
+        cyc_a_f32(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv, cw)
     else:
-        cyc_a_f64(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv)
+        cyc_a_f64(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv, cw)
 
 
 cdef void _column_a(const Plan* P, const real_t* x, Py_ssize_t xb, const Py_ssize_t* xoff,
                     const real_t* kp, Py_ssize_t nrun, const real_t* binit, real_t* orow,
-                    Py_ssize_t col, Py_ssize_t nc) noexcept nogil:
+                    Py_ssize_t col, Py_ssize_t nc, int cw) noexcept nogil:
     """One output column whose taps are clipped at the left or right border.
 
-    The 4 packed channels are summed in one pass over the taps (4 independent
-    chains; channels beyond nc have zero weights and are not stored).
+    The cw (6 or 4) packed channels are summed in one pass over the taps
+    (independent chains; channels beyond nc have zero weights and are not
+    stored).
     """
     cdef Py_ssize_t kw = P.ks[2], lo, hi, run, tx, i, cb
-    cdef real_t a0 = binit[0], a1 = binit[1], a2 = binit[2], a3 = binit[3], v
+    cdef real_t a0 = binit[0], a1 = binit[1], a2 = binit[2], v
+    cdef real_t a3 = binit[3], a4 = binit[4], a5 = binit[5]
     cdef const real_t* w
     _clip(P, 2, col, &lo, &hi)
     cb = xb + col * P.ostep[2]
@@ -218,11 +252,14 @@ cdef void _column_a(const Plan* P, const real_t* x, Py_ssize_t xb, const Py_ssiz
         for tx in range(lo, hi):
             i = run * kw + tx
             v = x[cb + xoff[i]]
-            w = kp + CB * i
+            w = kp + cw * i
             a0 = a0 + w[0] * v
             a1 = a1 + w[1] * v
             a2 = a2 + w[2] * v
             a3 = a3 + w[3] * v
+            if cw == 6:
+                a4 = a4 + w[4] * v
+                a5 = a5 + w[5] * v
     orow += col * P.ostr[2]
     orow[0] = a0
     if nc > 1:
@@ -231,6 +268,10 @@ cdef void _column_a(const Plan* P, const real_t* x, Py_ssize_t xb, const Py_ssiz
         orow[2 * P.o_sq] = a2
     if nc > 3:
         orow[3 * P.o_sq] = a3
+    if nc > 4:
+        orow[4 * P.o_sq] = a4
+    if nc > 5:
+        orow[5 * P.o_sq] = a5
 
 
 cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t* bias,
@@ -240,15 +281,15 @@ cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t*
     cdef Py_ssize_t tz_lo, tz_hi, ty_lo, ty_hi, kbase, koff, xrt, xb, xa, xe, step, blk
     cdef Py_ssize_t xw = P.xs[2], plane = P.xs[1] * P.xs[2]
     cdef Py_ssize_t kh = P.ks[1], kw = P.ks[2], ow = P.osz[2]
-    cdef real_t binit[CB]
+    cdef real_t binit[CBA]
     cdef real_t* orow
-    cdef int nv
+    cdef int nv, cw
 
-    _decode(P, tile, &p, &g, &q0, &z, &y)
-    nc = _min(CB, P.nQ - q0)
+    _decode(P, tile, &p, &g, &q0, &cw, &z, &y)
+    nc = _min(cw, P.nQ - q0)
     orow = out + (P.o_off + p * P.o_sp + g * P.o_sg + q0 * P.o_sq
                   + z * P.ostr[0] + y * P.ostr[1])
-    for c in range(CB):
+    for c in range(CBA):
         binit[c] = bias[g * P.nQ + q0 + c] if (bias != NULL and c < nc) else 0
     _clip(P, 0, z, &tz_lo, &tz_hi)
     _clip(P, 1, y, &ty_lo, &ty_hi)
@@ -259,10 +300,10 @@ cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t*
         return
 
     # The tile's taps (r, tz, ty, tx), tx fastest: input offsets relative to
-    # the row base and the weights of 4 channels.  Cached per thread.
+    # the row base and the weights of 6 channels.  Cached per thread.
     kbase = p * P.k_sp + g * P.k_sg + q0 * P.k_sq
     if not (key[0] == kbase and key[1] == tz_lo and key[2] == tz_hi
-            and key[3] == ty_lo and key[4] == ty_hi and key[5] == nc):
+            and key[3] == ty_lo and key[4] == ty_hi and key[5] == nc and key[7] == cw):
         i = 0
         for r in range(P.nR):
             for tz in range(tz_lo, tz_hi):
@@ -271,8 +312,8 @@ cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t*
                     xrt = r * P.x_sr + tz * P.tstep[0] * plane + ty * P.tstep[1] * xw
                     for tx in range(kw):
                         xoff[i] = xrt + tx * P.tstep[2]
-                        for c in range(CB):
-                            kp[CB * i + c] = k[koff + c * P.k_sq + tx] if c < nc else 0
+                        for c in range(cw):
+                            kp[cw * i + c] = k[koff + c * P.k_sq + tx] if c < nc else 0
                         i += 1
         key[0] = kbase
         key[1] = tz_lo
@@ -281,6 +322,7 @@ cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t*
         key[4] = ty_hi
         key[5] = nc
         key[6] = i
+        key[7] = cw
     ntaps = key[6]
     nrun = ntaps // kw
     # input offset of (column 0, tap 0): may be negative; base + xoff[t] is not
@@ -306,7 +348,7 @@ cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t*
             if blk + step > xe:
                 blk = xe - step
             _micro_a(x, xb + blk * P.ostep[2], P.ostep[2], xoff, kp, ntaps, binit,
-                     orow + blk * P.ostr[2], P.o_sq, P.ostr[2], <int>nc, nv)
+                     orow + blk * P.ostr[2], P.o_sq, P.ostr[2], <int>nc, nv, cw)
             blk += step
     elif xe > xa and P.ostep[2] == 1 and P.ostr[2] == 1:
         # a row shorter than one vector: the foundation's row updates
@@ -314,13 +356,13 @@ cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t*
             for col in range(xa, xe):
                 orow[c * P.o_sq + col] = binit[c]
             for i in range(ntaps):
-                axpy(orow + c * P.o_sq + xa, x + (xb + xa + xoff[i]), kp[CB * i + c], xe - xa)
+                axpy(orow + c * P.o_sq + xa, x + (xb + xa + xoff[i]), kp[cw * i + c], xe - xa)
     else:
         xe = xa
     for col in range(xa):
-        _column_a(P, x, xb, xoff, kp, nrun, binit, orow, col, nc)
+        _column_a(P, x, xb, xoff, kp, nrun, binit, orow, col, nc, cw)
     for col in range(xe, ow):
-        _column_a(P, x, xb, xoff, kp, nrun, binit, orow, col, nc)
+        _column_a(P, x, xb, xoff, kp, nrun, binit, orow, col, nc, cw)
 
 
 # --------------------------------------------------------------------------
@@ -485,7 +527,7 @@ cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bia
     """Run every tile; returns 1 if a per-thread scratch could not be allocated."""
     cdef Py_ssize_t n_tiles = P.nP * P.G * P.nQB * P.osz[0] * P.osz[1]
     cdef Py_ssize_t t, i
-    cdef Py_ssize_t nbytes = KEY * sizeof(Py_ssize_t) + P.ntaps * (sizeof(Py_ssize_t) + CB * sizeof(real_t))
+    cdef Py_ssize_t nbytes = KEY * sizeof(Py_ssize_t) + P.ntaps * (sizeof(Py_ssize_t) + CBA * sizeof(real_t))
     cdef int fail[1]
     cdef Py_ssize_t* scratch = NULL
     fail[0] = 0
@@ -643,14 +685,14 @@ def run(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out not None
                 for d in range(3))
     reach += nP * (vals["x_sp"] + vals["k_sp"]) + G * (vals["x_sg"] + vals["k_sg"])
     reach += nR * (vals["x_sr"] + vals["k_sr"]) + nQ * vals["k_sq"] + k.size + out.size
-    if reach >= _LIMIT or nR * sk * (CB + 1) * 8 + 64 >= _LIMIT:
+    if reach >= _LIMIT or nR * sk * (CBA + 1) * 8 + 64 >= _LIMIT:
         raise ValueError("sizes too large for this platform")
     for arr in (x, k) + ((b,) if b is not None else ()):
         if np.may_share_memory(out, arr):
             raise ValueError("out must not overlap the inputs")
 
     P.nP, P.G, P.nQ, P.nR = nP, G, nQ, nR
-    P.nQB = (nQ + CB - 1) // CB
+    P.nQB, P.n6 = q_blocks(nQ, strategy)
     P.x_sp, P.x_sg, P.x_sr = vals["x_sp"], vals["x_sg"], vals["x_sr"]
     P.k_sp, P.k_sg, P.k_sq, P.k_sr = vals["k_sp"], vals["k_sg"], vals["k_sq"], vals["k_sr"]
     P.o_sp, P.o_sg, P.o_sq, P.o_off = vals["o_sp"], vals["o_sg"], vals["o_sq"], vals["o_off"]

@@ -8,7 +8,6 @@
  *   CYC_SFX   name suffix, e.g. f32_avx2
  *   CYC_ATTR  function attributes, e.g. __attribute__((target("avx2,fma")))
  *   CYC_VB    bytes of one SIMD vector (16 or 32)
- *   CYC_NV    vectors per wide block of output columns (2 or 3)
  *
  * Everything here is written with GCC/clang vector extensions: the
  * accumulators are named variables, so the compiler keeps them in registers
@@ -20,9 +19,9 @@
  * The two kernels compute the same thing, out = sum_t k[t] * x[...], with the
  * SIMD lanes along different axes:
  *
- *   cyc_a: lanes along OUTPUT columns.  4 output channels x (NV or 1) vectors
+ *   cyc_a: lanes along OUTPUT columns.  6 output channels x 2 (or 1) vectors
  *          of consecutive output columns are held in registers while the
- *          kernel walks a list of taps (input offsets + 4 packed weights).
+ *          kernel walks a list of taps (input offsets + 6 packed weights).
  *   cyc_b: lanes along TAP columns.  4 kernel rows x 3 shifted input rows:
  *          12 dot products of length n, summed over a list of row pairs,
  *          for outputs that are few and short (the weight gradient, whose
@@ -62,89 +61,110 @@ static inline CYC_ATTR void CYC_N(cyc_stv)(CYC_T* p, Py_ssize_t s, V v)
     }
 }
 
-/* A: out[c * ocs + j * ostep] = binit[c] + sum_t kp[4 t + c] * x[base + xoff[t] + j * xstep]
- * for c < nc (<= 4) and j < nv * L (nv = CYC_NV, or 1 for a narrow block). */
+/* A: out[c * ocs + j * ostep] = binit[c] + sum_t kp[cw t + c] * x[base + xoff[t] + j * xstep]
+ * for c < nc (<= cw, 6 or 4) and j < nv * L (nv = 2, or 1 for a narrow block).
+ * 6 channels x 2 vectors = 12 accumulators + 2 x + 1 broadcast: 15 of the 16
+ * vector registers (4 x 3 spilled with AVX2; 4 x 2 leaves the FMA latency
+ * exposed: 8 chains of 4-cycle FMAs at 2 per cycle). */
+#define CYC_A_TAPS1(LOADX0, CW)                                              \
+    for (t = 0; t < ntaps; t++) {                                            \
+        const CYC_T* xp = xb + xoff[t];                                      \
+        const CYC_T* w = kp + CW * t;                                        \
+        V x0 = LOADX0;                                                       \
+        a00 += w[0] * x0; a10 += w[1] * x0; a20 += w[2] * x0;                \
+        a30 += w[3] * x0;                                                    \
+        if (CW > 4) { a40 += w[4] * x0; a50 += w[5] * x0; }                  \
+    }
+/* each broadcast weight feeds both vectors at once, so only one is live */
+#define CYC_A_TAPS2(LOADX0, LOADX1, CW)                                      \
+    for (t = 0; t < ntaps; t++) {                                            \
+        const CYC_T* xp = xb + xoff[t];                                      \
+        const CYC_T* w = kp + CW * t;                                        \
+        V x0 = LOADX0, x1 = LOADX1;                                          \
+        a00 += w[0] * x0; a01 += w[0] * x1;                                  \
+        a10 += w[1] * x0; a11 += w[1] * x1;                                  \
+        a20 += w[2] * x0; a21 += w[2] * x1;                                  \
+        a30 += w[3] * x0; a31 += w[3] * x1;                                  \
+        if (CW > 4) {                                                        \
+            a40 += w[4] * x0; a41 += w[4] * x1;                              \
+            a50 += w[5] * x0; a51 += w[5] * x1;                              \
+        }                                                                    \
+    }
+
+#define CYC_A_STORE(O, A0, A1, A2, A3, A4, A5)                               \
+    CYC_N(cyc_stv)((O), ostep, A0);                                          \
+    if (nc > 1) CYC_N(cyc_stv)((O) + ocs, ostep, A1);                        \
+    if (nc > 2) CYC_N(cyc_stv)((O) + 2 * ocs, ostep, A2);                    \
+    if (nc > 3) CYC_N(cyc_stv)((O) + 3 * ocs, ostep, A3);                    \
+    if (nc > 4) CYC_N(cyc_stv)((O) + 4 * ocs, ostep, A4);                    \
+    if (nc > 5) CYC_N(cyc_stv)((O) + 5 * ocs, ostep, A5);
+
+/* One function per variant (noinline): sharing one body made GCC spill
+ * accumulators of the hot wide loop. */
+#define CYC_A_VARIANT(NAME, WIDE, TAPS)                                      \
+static CYC_ATTR __attribute__((noinline)) void CYC_N(NAME)(                  \
+    const CYC_T* xb, Py_ssize_t xstep, const Py_ssize_t* xoff,               \
+    const CYC_T* kp, Py_ssize_t ntaps, const CYC_T* binit, CYC_T* out,       \
+    Py_ssize_t ocs, Py_ssize_t ostep, int nc)                                \
+{                                                                            \
+    const V zero = {0};                                                      \
+    V a00 = binit[0] + zero, a10 = binit[1] + zero, a20 = binit[2] + zero;   \
+    V a30 = binit[3] + zero, a40 = binit[4] + zero, a50 = binit[5] + zero;   \
+    V a01 = a00, a11 = a10, a21 = a20, a31 = a30, a41 = a40, a51 = a50;      \
+    Py_ssize_t t;                                                            \
+    (void)xstep;                                                             \
+    TAPS                                                                     \
+    CYC_A_STORE(out, a00, a10, a20, a30, a40, a50)                           \
+    if (WIDE) {                                                              \
+        CYC_A_STORE(out + CYC_L * ostep, a01, a11, a21, a31, a41, a51)       \
+    }                                                                        \
+}
+#define CYC_LDC0 *(const V*)xp
+#define CYC_LDC1 *(const V*)(xp + CYC_L)
+#define CYC_LDS0 CYC_N(cyc_lds)(xp, xstep)
+#define CYC_LDS1 CYC_N(cyc_lds)(xp + CYC_L * xstep, xstep)
+/* name: w(ide, 2 vectors) / n(arrow, 1 vector); c(ontiguous) / s(trided) x; 6 or 4 channels */
+CYC_A_VARIANT(cyc_a_wc6, 1, CYC_A_TAPS2(CYC_LDC0, CYC_LDC1, 6))
+CYC_A_VARIANT(cyc_a_ws6, 1, CYC_A_TAPS2(CYC_LDS0, CYC_LDS1, 6))
+CYC_A_VARIANT(cyc_a_nc6, 0, CYC_A_TAPS1(CYC_LDC0, 6))
+CYC_A_VARIANT(cyc_a_ns6, 0, CYC_A_TAPS1(CYC_LDS0, 6))
+CYC_A_VARIANT(cyc_a_wc4, 1, CYC_A_TAPS2(CYC_LDC0, CYC_LDC1, 4))
+CYC_A_VARIANT(cyc_a_ws4, 1, CYC_A_TAPS2(CYC_LDS0, CYC_LDS1, 4))
+CYC_A_VARIANT(cyc_a_nc4, 0, CYC_A_TAPS1(CYC_LDC0, 4))
+CYC_A_VARIANT(cyc_a_ns4, 0, CYC_A_TAPS1(CYC_LDS0, 4))
+#undef CYC_LDC0
+#undef CYC_LDC1
+#undef CYC_LDS0
+#undef CYC_LDS1
+
+/* cw: channels packed per tap in kp (6 or 4); binit has 6 entries */
 static CYC_ATTR void CYC_N(cyc_a)(const CYC_T* x, Py_ssize_t base, Py_ssize_t xstep,
                                   const Py_ssize_t* xoff, const CYC_T* kp, Py_ssize_t ntaps,
                                   const CYC_T* binit, CYC_T* out, Py_ssize_t ocs,
-                                  Py_ssize_t ostep, int nc, int nv)
+                                  Py_ssize_t ostep, int nc, int nv, int cw)
 {
     const CYC_T* xb = x + base;  /* base + xoff[t] >= 0 for every tap: the caller clips */
-    const CYC_T b0 = binit[0], b1 = binit[1], b2 = binit[2], b3 = binit[3];
-    Py_ssize_t t;
-    if (nv == 1) {
-        V a00 = b0 + (V){0}, a10 = b1 + (V){0}, a20 = b2 + (V){0}, a30 = b3 + (V){0};
-        if (xstep == 1) {
-            for (t = 0; t < ntaps; t++) {
-                const CYC_T* xp = xb + xoff[t];
-                const CYC_T* w = kp + 4 * t;
-                V x0 = *(const V*)xp;
-                a00 += w[0] * x0; a10 += w[1] * x0; a20 += w[2] * x0; a30 += w[3] * x0;
-            }
+#define CYC_A_CALL(F) CYC_N(F)(xb, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc)
+    if (cw == 6) {
+        if (nv == 1) {
+            if (xstep == 1) CYC_A_CALL(cyc_a_nc6); else CYC_A_CALL(cyc_a_ns6);
         } else {
-            for (t = 0; t < ntaps; t++) {
-                const CYC_T* xp = xb + xoff[t];
-                const CYC_T* w = kp + 4 * t;
-                V x0 = CYC_N(cyc_lds)(xp, xstep);
-                a00 += w[0] * x0; a10 += w[1] * x0; a20 += w[2] * x0; a30 += w[3] * x0;
-            }
+            if (xstep == 1) CYC_A_CALL(cyc_a_wc6); else CYC_A_CALL(cyc_a_ws6);
         }
-        {
-            V acc[4] = {a00, a10, a20, a30};
-            int c;
-            for (c = 0; c < nc; c++)
-                CYC_N(cyc_stv)(out + c * ocs, ostep, acc[c]);
-        }
-        return;
-    }
-    {
-        V a00 = b0 + (V){0}, a10 = b1 + (V){0}, a20 = b2 + (V){0}, a30 = b3 + (V){0};
-        V a01 = a00, a11 = a10, a21 = a20, a31 = a30;
-#if CYC_NV > 2
-        V a02 = a00, a12 = a10, a22 = a20, a32 = a30;
-#endif
-        if (xstep == 1) {
-            for (t = 0; t < ntaps; t++) {
-                const CYC_T* xp = xb + xoff[t];
-                const CYC_T* w = kp + 4 * t;
-                const CYC_T w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-                V x0 = *(const V*)xp;
-                V x1 = *(const V*)(xp + CYC_L);
-#if CYC_NV > 2
-                V x2 = *(const V*)(xp + 2 * CYC_L);
-                a02 += w0 * x2; a12 += w1 * x2; a22 += w2 * x2; a32 += w3 * x2;
-#endif
-                a00 += w0 * x0; a10 += w1 * x0; a20 += w2 * x0; a30 += w3 * x0;
-                a01 += w0 * x1; a11 += w1 * x1; a21 += w2 * x1; a31 += w3 * x1;
-            }
+    } else {
+        if (nv == 1) {
+            if (xstep == 1) CYC_A_CALL(cyc_a_nc4); else CYC_A_CALL(cyc_a_ns4);
         } else {
-            for (t = 0; t < ntaps; t++) {
-                const CYC_T* xp = xb + xoff[t];
-                const CYC_T* w = kp + 4 * t;
-                const CYC_T w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-                V x0 = CYC_N(cyc_lds)(xp, xstep);
-                V x1 = CYC_N(cyc_lds)(xp + CYC_L * xstep, xstep);
-#if CYC_NV > 2
-                V x2 = CYC_N(cyc_lds)(xp + 2 * CYC_L * xstep, xstep);
-                a02 += w0 * x2; a12 += w1 * x2; a22 += w2 * x2; a32 += w3 * x2;
-#endif
-                a00 += w0 * x0; a10 += w1 * x0; a20 += w2 * x0; a30 += w3 * x0;
-                a01 += w0 * x1; a11 += w1 * x1; a21 += w2 * x1; a31 += w3 * x1;
-            }
-        }
-        {
-#if CYC_NV > 2
-            V acc[4][3] = {{a00, a01, a02}, {a10, a11, a12}, {a20, a21, a22}, {a30, a31, a32}};
-#else
-            V acc[4][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31}};
-#endif
-            int c, v;
-            for (c = 0; c < nc; c++)
-                for (v = 0; v < CYC_NV; v++)
-                    CYC_N(cyc_stv)(out + c * ocs + v * CYC_L * ostep, ostep, acc[c][v]);
+            if (xstep == 1) CYC_A_CALL(cyc_a_wc4); else CYC_A_CALL(cyc_a_ws4);
         }
     }
+#undef CYC_A_CALL
 }
+#undef CYC_A_TAPS1
+#undef CYC_A_TAPS2
+#undef CYC_A_STORE
+#undef CYC_A_VARIANT
+
 
 static inline CYC_ATTR CYC_T CYC_N(cyc_hsum)(V v)
 {

@@ -13,7 +13,7 @@
  * version of the same two functions (define CYCONV_NO_SIMD to test it).
  *
  * Interface (T = float or double, suffix f32 / f64):
- *   cyc_a_f32(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv)
+ *   cyc_a_f32(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv, cw)
  *   cyc_b_f32(k, koff, kc, x, xoff, xc, nrows, n, xstep, res)
  *   cyc_lanes(is_f64): lanes of one vector; cyc_nv(): vectors per wide block
  * (see _conv_layer_micro.h for what they compute).
@@ -42,10 +42,8 @@
  *      build already targets AVX (CYCONV_NATIVE=1) ---- */
 #if defined(__AVX__)
 #define CYC_BASE_VB 32
-#define CYC_BASE_NV 3
 #else
 #define CYC_BASE_VB 16
-#define CYC_BASE_NV 2
 #endif
 
 #define CYC_T float
@@ -53,7 +51,6 @@
 #define CYC_SFX f32_base
 #define CYC_ATTR
 #define CYC_VB CYC_BASE_VB
-#define CYC_NV CYC_BASE_NV
 #include "_conv_layer_micro.h"
 #undef CYC_T
 #undef CYC_IT
@@ -67,12 +64,10 @@
 #undef CYC_SFX
 #undef CYC_ATTR
 #undef CYC_VB
-#undef CYC_NV
 
 #if CYC_X86_DISPATCH
 #define CYC_ATTR __attribute__((target("avx2,fma")))
 #define CYC_VB 32
-#define CYC_NV 2
 #define CYC_T float
 #define CYC_IT int32_t
 #define CYC_SFX f32_avx2
@@ -89,32 +84,30 @@
 #undef CYC_SFX
 #undef CYC_ATTR
 #undef CYC_VB
-#undef CYC_NV
 #endif
 
 #else  /* !CYC_VEXT: portable scalar code with the same interface */
 
 #define CYC_BASE_VB 16
-#define CYC_BASE_NV 2
 
 #define CYC_SCALAR_IMPL(T, SFX)                                                          \
 static void cyc_a_##SFX(const T* x, Py_ssize_t base, Py_ssize_t xstep,                   \
                         const Py_ssize_t* xoff, const T* kp, Py_ssize_t ntaps,           \
                         const T* binit, T* out, Py_ssize_t ocs, Py_ssize_t ostep,        \
-                        int nc, int nv)                                                  \
+                        int nc, int nv, int cw)                                          \
 {                                                                                        \
     const Py_ssize_t L = (Py_ssize_t)(CYC_BASE_VB / sizeof(T));                          \
     const Py_ssize_t w = nv * L;                                                         \
-    T acc[4][3 * 32 / sizeof(T)];                                                        \
+    T acc[6][2 * CYC_BASE_VB / sizeof(T)];                                               \
     Py_ssize_t t, j;                                                                     \
     int c;                                                                               \
-    for (c = 0; c < 4; c++)                                                              \
+    for (c = 0; c < 6; c++)                                                              \
         for (j = 0; j < w; j++)                                                          \
             acc[c][j] = binit[c];                                                        \
     for (t = 0; t < ntaps; t++) {                                                        \
         const T* xp = x + base + xoff[t];                                                \
-        for (c = 0; c < 4; c++) {                                                        \
-            const T wc = kp[4 * t + c];                                                  \
+        for (c = 0; c < 6; c++) {                                                        \
+            const T wc = c < cw ? kp[cw * t + c] : 0;                                    \
             for (j = 0; j < w; j++)                                                      \
                 acc[c][j] += wc * xp[j * xstep];                                         \
         }                                                                                \
@@ -193,33 +186,33 @@ static Py_ssize_t cyc_lanes(int is_f64)
 
 static int cyc_nv(void)
 {
-    return cyc_isa_level == 1 ? 2 : CYC_BASE_NV;
+    return 2;
 }
 
 static void cyc_a_f32(const float* x, Py_ssize_t base, Py_ssize_t xstep, const Py_ssize_t* xoff,
                       const float* kp, Py_ssize_t ntaps, const float* binit, float* out,
-                      Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv)
+                      Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv, int cw)
 {
 #if CYC_X86_DISPATCH
     if (cyc_isa_level == 1) {
-        cyc_a_f32_avx2(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv);
+        cyc_a_f32_avx2(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv, cw);
         return;
     }
 #endif
-    cyc_a_f32_base(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv);
+    cyc_a_f32_base(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv, cw);
 }
 
 static void cyc_a_f64(const double* x, Py_ssize_t base, Py_ssize_t xstep, const Py_ssize_t* xoff,
                       const double* kp, Py_ssize_t ntaps, const double* binit, double* out,
-                      Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv)
+                      Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv, int cw)
 {
 #if CYC_X86_DISPATCH
     if (cyc_isa_level == 1) {
-        cyc_a_f64_avx2(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv);
+        cyc_a_f64_avx2(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv, cw);
         return;
     }
 #endif
-    cyc_a_f64_base(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv);
+    cyc_a_f64_base(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv, cw);
 }
 
 static void cyc_b_f32(const float* k, const Py_ssize_t* koff, const Py_ssize_t* kc, const float* x,

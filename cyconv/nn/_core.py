@@ -158,19 +158,20 @@ def _3(t, fill):
 def _execute(x, k, out, bias, plan, workers):
     """Pick the loop order, reserve threads and run one plan."""
     xs, ks, osz = plan["xs"], plan["ks"], plan["osz"]
-    n_tiles = plan["nP"] * plan["G"] * -(-plan["nQ"] // 4) * osz[0] * osz[1]
+
     work = (plan["nP"] * plan["G"] * plan["nQ"] * plan["nR"] * math.prod(osz) * math.prod(ks))
     if _FORCE_STRATEGY is not None:
         strategy = _FORCE_STRATEGY
     else:
         lanes = _conv_layer.lanes(x.dtype)
-        scratch = plan["nR"] * math.prod(ks) * (8 + 4 * x.itemsize)
+        scratch = plan["nR"] * math.prod(ks) * (8 + 6 * x.itemsize)
         if scratch > max(out.nbytes, 1 << 20):
             strategy = 1      # A's tap list would outgrow the output
         elif osz[2] < lanes and ks[2] > osz[2]:
             strategy = 1      # short output rows, long tap rows (the weight gradient)
         else:
             strategy = 0
+    n_tiles = plan["nP"] * plan["G"] * _conv_layer.q_blocks(plan["nQ"], strategy)[0] * osz[0] * osz[1]
     n = _threads.acquire(workers, min(work, _INTP_MAX), n_tiles)
     try:
         yb = pb = 1
