@@ -48,7 +48,7 @@ tap list; the planner falls back to B where it would not be).
 """
 
 from cython.parallel cimport parallel, prange
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc
 
 cimport numpy as cnp
 
@@ -71,6 +71,12 @@ cdef extern from "_conv_layer_simd.h":
     void cyc_a_f64(const double* x, Py_ssize_t base, Py_ssize_t xstep, const Py_ssize_t* xoff,
                    const double* kp, Py_ssize_t ntaps, const double* binit, double* out,
                    Py_ssize_t ocs, Py_ssize_t ostep, int nc, int nv, int cw) noexcept nogil
+    void cyc_c_f32(const float* x, Py_ssize_t base, const Py_ssize_t* xoff, const float* kp,
+                   Py_ssize_t nrun, Py_ssize_t kw, Py_ssize_t lo, Py_ssize_t hi, int cw,
+                   const float* binit, float* out, Py_ssize_t ocs, int nc) noexcept nogil
+    void cyc_c_f64(const double* x, Py_ssize_t base, const Py_ssize_t* xoff, const double* kp,
+                   Py_ssize_t nrun, Py_ssize_t kw, Py_ssize_t lo, Py_ssize_t hi, int cw,
+                   const double* binit, double* out, Py_ssize_t ocs, int nc) noexcept nogil
     void cyc_b_f32(const float* k, const Py_ssize_t* koff, const Py_ssize_t* kc,
                    const float* x, const Py_ssize_t* xoff, const Py_ssize_t* xc,
                    Py_ssize_t nrows, Py_ssize_t n, Py_ssize_t xstep, float* res) noexcept nogil
@@ -233,45 +239,19 @@ cdef inline void _micro_a(const real_t* x, Py_ssize_t base, Py_ssize_t xstep, co
         cyc_a_f64(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv, cw)
 
 
-cdef void _column_a(const Plan* P, const real_t* x, Py_ssize_t xb, const Py_ssize_t* xoff,
-                    const real_t* kp, Py_ssize_t nrun, const real_t* binit, real_t* orow,
-                    Py_ssize_t col, Py_ssize_t nc, int cw) noexcept nogil:
-    """One output column whose taps are clipped at the left or right border.
-
-    The cw (6 or 4) packed channels are summed in one pass over the taps
-    (independent chains; channels beyond nc have zero weights and are not
-    stored).
-    """
-    cdef Py_ssize_t kw = P.ks[2], lo, hi, run, tx, i, cb
-    cdef real_t a0 = binit[0], a1 = binit[1], a2 = binit[2], v
-    cdef real_t a3 = binit[3], a4 = binit[4], a5 = binit[5]
-    cdef const real_t* w
+cdef inline void _column_a(const Plan* P, const real_t* x, Py_ssize_t xb, const Py_ssize_t* xoff,
+                           const real_t* kp, Py_ssize_t nrun, const real_t* binit, real_t* orow,
+                           Py_ssize_t col, Py_ssize_t nc, int cw) noexcept nogil:
+    """One output column whose taps are clipped at the left or right border
+    (SIMD lanes along the cw packed channels)."""
+    cdef Py_ssize_t lo, hi
     _clip(P, 2, col, &lo, &hi)
-    cb = xb + col * P.ostep[2]
-    for run in range(nrun):
-        for tx in range(lo, hi):
-            i = run * kw + tx
-            v = x[cb + xoff[i]]
-            w = kp + cw * i
-            a0 = a0 + w[0] * v
-            a1 = a1 + w[1] * v
-            a2 = a2 + w[2] * v
-            a3 = a3 + w[3] * v
-            if cw == 6:
-                a4 = a4 + w[4] * v
-                a5 = a5 + w[5] * v
-    orow += col * P.ostr[2]
-    orow[0] = a0
-    if nc > 1:
-        orow[P.o_sq] = a1
-    if nc > 2:
-        orow[2 * P.o_sq] = a2
-    if nc > 3:
-        orow[3 * P.o_sq] = a3
-    if nc > 4:
-        orow[4 * P.o_sq] = a4
-    if nc > 5:
-        orow[5 * P.o_sq] = a5
+    if real_t is float:
+        cyc_c_f32(x, xb + col * P.ostep[2], xoff, kp, nrun, P.ks[2], lo, hi, cw, binit,
+                  orow + col * P.ostr[2], P.o_sq, <int>nc)
+    else:
+        cyc_c_f64(x, xb + col * P.ostep[2], xoff, kp, nrun, P.ks[2], lo, hi, cw, binit,
+                  orow + col * P.ostr[2], P.o_sq, <int>nc)
 
 
 cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t* bias,
@@ -281,7 +261,7 @@ cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t*
     cdef Py_ssize_t tz_lo, tz_hi, ty_lo, ty_hi, kbase, koff, xrt, xb, xa, xe, step, blk
     cdef Py_ssize_t xw = P.xs[2], plane = P.xs[1] * P.xs[2]
     cdef Py_ssize_t kh = P.ks[1], kw = P.ks[2], ow = P.osz[2]
-    cdef real_t binit[CBA]
+    cdef real_t binit[CBA + 2]     # read 8 wide by the border kernel
     cdef real_t* orow
     cdef int nv, cw
 
@@ -289,7 +269,7 @@ cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t*
     nc = _min(cw, P.nQ - q0)
     orow = out + (P.o_off + p * P.o_sp + g * P.o_sg + q0 * P.o_sq
                   + z * P.ostr[0] + y * P.ostr[1])
-    for c in range(CBA):
+    for c in range(CBA + 2):
         binit[c] = bias[g * P.nQ + q0 + c] if (bias != NULL and c < nc) else 0
     _clip(P, 0, z, &tz_lo, &tz_hi)
     _clip(P, 1, y, &ty_lo, &ty_hi)
@@ -527,7 +507,11 @@ cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bia
     """Run every tile; returns 1 if a per-thread scratch could not be allocated."""
     cdef Py_ssize_t n_tiles = P.nP * P.G * P.nQB * P.osz[0] * P.osz[1]
     cdef Py_ssize_t t, i
-    cdef Py_ssize_t nbytes = KEY * sizeof(Py_ssize_t) + P.ntaps * (sizeof(Py_ssize_t) + CBA * sizeof(real_t))
+    # per-thread scratch of strategy A: cache key, tap offsets, packed weights
+    # (+ 8 so the border kernel may read 8 weights from the last tap)
+    cdef Py_ssize_t nbytes = (KEY * sizeof(Py_ssize_t)
+                              + P.ntaps * (sizeof(Py_ssize_t) + CBA * sizeof(real_t))
+                              + 8 * sizeof(real_t))
     cdef int fail[1]
     cdef Py_ssize_t* scratch = NULL
     fail[0] = 0
@@ -554,7 +538,7 @@ cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bia
         return fail[0]
 
     if n_threads <= 1:
-        scratch = <Py_ssize_t*>malloc(nbytes)
+        scratch = <Py_ssize_t*>calloc(1, nbytes)
         if scratch == NULL:
             return 1
         for i in range(KEY):
@@ -566,7 +550,7 @@ cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bia
         return 0
 
     with parallel(num_threads=n_threads):
-        scratch = <Py_ssize_t*>malloc(nbytes)
+        scratch = <Py_ssize_t*>calloc(1, nbytes)
         if scratch == NULL:
             fail[0] = 1
         else:

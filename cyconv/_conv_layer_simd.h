@@ -10,11 +10,12 @@
  * for AVX2, so importing never executes an instruction the CPU lacks.
  *
  * Compilers without GCC vector extensions (MSVC) get a portable scalar
- * version of the same two functions (define CYCONV_NO_SIMD to test it).
+ * version of the same functions (define CYCONV_NO_SIMD to test it).
  *
  * Interface (T = float or double, suffix f32 / f64):
  *   cyc_a_f32(x, base, xstep, xoff, kp, ntaps, binit, out, ocs, ostep, nc, nv, cw)
  *   cyc_b_f32(k, koff, kc, x, xoff, xc, nrows, n, xstep, res)
+ *   cyc_c_f32(x, base, xoff, kp, nrun, kw, lo, hi, cw, binit, out, ocs, nc)
  *   cyc_lanes(is_f64): lanes of one vector; cyc_nv(): vectors per wide block
  * (see _conv_layer_micro.h for what they compute).
  */
@@ -115,6 +116,20 @@ static void cyc_a_##SFX(const T* x, Py_ssize_t base, Py_ssize_t xstep,          
     for (c = 0; c < nc; c++)                                                             \
         for (j = 0; j < w; j++)                                                          \
             out[c * ocs + j * ostep] = acc[c][j];                                        \
+}                                                                                        \
+static void cyc_c_##SFX(const T* x, Py_ssize_t base, const Py_ssize_t* xoff, const T* kp,      \
+                        Py_ssize_t nrun, Py_ssize_t kw, Py_ssize_t lo, Py_ssize_t hi, int cw,    \
+                        const T* binit, T* out, Py_ssize_t ocs, int nc)                          \
+{                                                                                        \
+    Py_ssize_t m, tx;                                                                    \
+    int c;                                                                               \
+    for (c = 0; c < nc; c++) {                                                           \
+        T s = binit[c];                                                                  \
+        for (m = 0; m < nrun; m++)                                                       \
+            for (tx = lo; tx < hi; tx++)                                                 \
+                s += kp[cw * (m * kw + tx) + c] * x[base + xoff[m * kw + tx]];           \
+        out[c * ocs] = s;                                                                \
+    }                                                                                    \
 }                                                                                        \
 static void cyc_b_##SFX(const T* k, const Py_ssize_t* koff, const Py_ssize_t* kc,            \
                         const T* x, const Py_ssize_t* xoff, const Py_ssize_t* xc,            \
@@ -239,6 +254,32 @@ static void cyc_b_f64(const double* k, const Py_ssize_t* koff, const Py_ssize_t*
     }
 #endif
     cyc_b_f64_base(k, koff, kc, x, xoff, xc, nrows, n, xstep, res);
+}
+
+static void cyc_c_f32(const float* x, Py_ssize_t base, const Py_ssize_t* xoff, const float* kp,
+                      Py_ssize_t nrun, Py_ssize_t kw, Py_ssize_t lo, Py_ssize_t hi, int cw,
+                      const float* binit, float* out, Py_ssize_t ocs, int nc)
+{
+#if CYC_X86_DISPATCH
+    if (cyc_isa_level == 1) {
+        cyc_c_f32_avx2(x, base, xoff, kp, nrun, kw, lo, hi, cw, binit, out, ocs, nc);
+        return;
+    }
+#endif
+    cyc_c_f32_base(x, base, xoff, kp, nrun, kw, lo, hi, cw, binit, out, ocs, nc);
+}
+
+static void cyc_c_f64(const double* x, Py_ssize_t base, const Py_ssize_t* xoff, const double* kp,
+                      Py_ssize_t nrun, Py_ssize_t kw, Py_ssize_t lo, Py_ssize_t hi, int cw,
+                      const double* binit, double* out, Py_ssize_t ocs, int nc)
+{
+#if CYC_X86_DISPATCH
+    if (cyc_isa_level == 1) {
+        cyc_c_f64_avx2(x, base, xoff, kp, nrun, kw, lo, hi, cw, binit, out, ocs, nc);
+        return;
+    }
+#endif
+    cyc_c_f64_base(x, base, xoff, kp, nrun, kw, lo, hi, cw, binit, out, ocs, nc);
 }
 
 #endif  /* CYCONV_CONV_LAYER_SIMD_H */
