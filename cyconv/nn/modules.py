@@ -218,7 +218,7 @@ _EXAMPLES = {
     >>> layer = nn.Conv2d(1, 1, kernel_size=(1, 2), bias=False, dtype=np.float64, rng=0)
     >>> for epoch in range(10):
     ...     err = layer(X) - Y
-    ...     layer.backward(2 * err)                      # d(sum(err**2)) / dy
+    ...     _ = layer.backward(2 * err)                  # d(sum(err**2)) / dy
     ...     layer.weight -= 3e-2 * layer.grad_weight
     >>> np.round(layer.weight.reshape(2), 1)
     array([ 1., -1.])
