@@ -349,6 +349,28 @@ cdef void _tile_a(const Plan* P, const real_t* x, const real_t* k, const real_t*
 # strategy B: lanes along tap columns
 # --------------------------------------------------------------------------
 
+cdef inline void _edge_b(const real_t* k, const Py_ssize_t* koff, const Py_ssize_t* kc,
+                        const real_t* x, const Py_ssize_t* xoff, Py_ssize_t m, Py_ssize_t xcol,
+                        Py_ssize_t ts, Py_ssize_t t0, Py_ssize_t t1, real_t* e0, real_t* e1,
+                        real_t* e2, real_t* e3) noexcept nogil:
+    """Add sum over rows rho < m and taps t0 <= t < t1 of k[koff + kc[c] + t] * x[xoff + xcol + t*ts]."""
+    cdef Py_ssize_t t, rho
+    cdef real_t a0 = e0[0], a1 = e1[0], a2 = e2[0], a3 = e3[0], v
+    cdef const real_t* kr
+    for t in range(t0, t1):
+        for rho in range(m):
+            v = x[xoff[rho] + xcol + t * ts]
+            kr = k + koff[rho] + t
+            a0 = a0 + kr[kc[0]] * v
+            a1 = a1 + kr[kc[1]] * v
+            a2 = a2 + kr[kc[2]] * v
+            a3 = a3 + kr[kc[3]] * v
+    e0[0] = a0
+    e1[0] = a1
+    e2[0] = a2
+    e3[0] = a3
+
+
 cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t* bias,
                   real_t* out, Py_ssize_t tile, Py_ssize_t* scratch) noexcept nogil:
     """Rows [y0, y0 + yb) of 4 q-channels for p in [p0, p0 + pb), at (g, z).
@@ -361,7 +383,8 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
     or yb.
     """
     cdef Py_ssize_t p, p0, p1, g, q0, z, y0, y1, y, nc, c, j, nj, col, col0, rho, rho0, rho1, nrho, m
-    cdef Py_ssize_t r, tz, ty, rest, tz_lo, tz_hi, ty_lo, ty_hi, lo, hi, ntz, xcol, m_edge
+    cdef Py_ssize_t r, tz, ty, rest, tz_lo, tz_hi, ty_lo, ty_hi, lo, hi, ntz, xcol
+    cdef real_t e0, e1, e2, e3
     cdef Py_ssize_t ty_min, ty_max, ybase, kbase
     cdef Py_ssize_t* kof = scratch
     cdef Py_ssize_t* xof = scratch + ROWS
@@ -378,7 +401,7 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
     cdef Py_ssize_t kc[CB]
     cdef Py_ssize_t xc[NT]
     cdef real_t res[CB * NT]
-    cdef real_t binit, s
+    cdef real_t binit
     cdef real_t* orow
     cdef real_t* obase
 
@@ -476,24 +499,37 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                             cyc_b_f64(k, koff, kc, x, xoff, xc, m, hi - lo, P.tstep[2], res)
                         for c in range(CB):
                             kc[c] -= lo
-                    for c in range(nc):
-                        for j in range(nj):
-                            xcol = ybase + (col0 + j) * P.ostep[2]
-                            s = res[NT * c + j] if hi > lo else 0
-                            if hi > lo and lo_j[j] == lo and hi_j[j] == hi:
-                                m_edge = 0      # no clipped taps in this column
-                            else:
-                                m_edge = m
-                            for rho in range(m_edge):
-                                if hi > lo:
-                                    for ty in range(lo_j[j], lo):
-                                        s = s + k[koff[rho] + kc[c] + ty] * x[xoff[rho] + xcol + ty * P.tstep[2]]
-                                    for ty in range(hi, hi_j[j]):
-                                        s = s + k[koff[rho] + kc[c] + ty] * x[xoff[rho] + xcol + ty * P.tstep[2]]
-                                else:
-                                    for ty in range(lo_j[j], hi_j[j]):
-                                        s = s + k[koff[rho] + kc[c] + ty] * x[xoff[rho] + xcol + ty * P.tstep[2]]
-                            orow[c * P.o_sq + (col0 + j) * P.ostr[2]] += s
+                    for j in range(nj):
+                        # taps of column j outside [lo, hi): per tap, one pass
+                        # over the rows with the 4 channels side by side
+                        xcol = ybase + (col0 + j) * P.ostep[2]
+                        e0 = e1 = e2 = e3 = 0
+                        if hi > lo:
+                            _edge_b(k, koff, kc, x, xoff, m, xcol, P.tstep[2], lo_j[j], lo,
+                                    &e0, &e1, &e2, &e3)
+                            _edge_b(k, koff, kc, x, xoff, m, xcol, P.tstep[2], hi, hi_j[j],
+                                    &e0, &e1, &e2, &e3)
+                        else:
+                            _edge_b(k, koff, kc, x, xoff, m, xcol, P.tstep[2], lo_j[j], hi_j[j],
+                                    &e0, &e1, &e2, &e3)
+                        orow += (col0 + j) * P.ostr[2]
+                        if hi > lo:
+                            orow[0] += res[j] + e0
+                            if nc > 1:
+                                orow[P.o_sq] += res[NT + j] + e1
+                            if nc > 2:
+                                orow[2 * P.o_sq] += res[2 * NT + j] + e2
+                            if nc > 3:
+                                orow[3 * P.o_sq] += res[3 * NT + j] + e3
+                        else:
+                            orow[0] += e0
+                            if nc > 1:
+                                orow[P.o_sq] += e1
+                            if nc > 2:
+                                orow[2 * P.o_sq] += e2
+                            if nc > 3:
+                                orow[3 * P.o_sq] += e3
+                        orow -= (col0 + j) * P.ostr[2]
                     col0 += NT
         rho0 = rho1
 

@@ -8,6 +8,7 @@
  *   CYC_SFX   name suffix, e.g. f32_avx2
  *   CYC_ATTR  function attributes, e.g. __attribute__((target("avx2,fma")))
  *   CYC_VB    bytes of one SIMD vector (16 or 32)
+ *   CYC_LANES CYC_VB / sizeof(CYC_T), as a literal for the preprocessor
  *
  * Everything here is written with GCC/clang vector extensions: the
  * accumulators are named variables, so the compiler keeps them in registers
@@ -41,14 +42,33 @@ typedef CYC_IT CYC_N(cyc_iv) __attribute__((vector_size(CYC_VB), aligned(sizeof(
 #define IV CYC_N(cyc_iv)
 
 /* one vector of x[p], x[p + s], ..., x[p + (L-1) s] */
+#if CYC_LANES == 8
+#define CYC_EVEN_IDX 0, 2, 4, 6, 9, 11, 13, 15
+#elif CYC_LANES == 4
+#define CYC_EVEN_IDX 0, 2, 5, 7
+#else
+#define CYC_EVEN_IDX 0, 3
+#endif
 static inline CYC_ATTR V CYC_N(cyc_lds)(const CYC_T* p, Py_ssize_t s)
 {
     V v;
     Py_ssize_t i;
+    if (s == 2) {
+        /* a = p[0 .. L-1], b = p[L-1 .. 2L-2]: exactly the span needed (a
+         * load of p[L .. 2L-1] would read one element past it); even
+         * elements of a, odd elements of b. */
+        V a = *(const V*)p, b = *(const V*)(p + CYC_L - 1);
+#if defined(__clang__) || __GNUC__ >= 12
+        return __builtin_shufflevector(a, b, CYC_EVEN_IDX);
+#else
+        return __builtin_shuffle(a, b, (IV){CYC_EVEN_IDX});
+#endif
+    }
     for (i = 0; i < CYC_L; i++)
         v[i] = p[i * s];
     return v;
 }
+#undef CYC_EVEN_IDX
 
 static inline CYC_ATTR void CYC_N(cyc_stv)(CYC_T* p, Py_ssize_t s, V v)
 {

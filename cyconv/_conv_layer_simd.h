@@ -52,14 +52,18 @@
 #define CYC_SFX f32_base
 #define CYC_ATTR
 #define CYC_VB CYC_BASE_VB
+#define CYC_LANES (CYC_BASE_VB / 4)
 #include "_conv_layer_micro.h"
+#undef CYC_LANES
 #undef CYC_T
 #undef CYC_IT
 #undef CYC_SFX
 #define CYC_T double
 #define CYC_IT int64_t
 #define CYC_SFX f64_base
+#define CYC_LANES (CYC_BASE_VB / 8)
 #include "_conv_layer_micro.h"
+#undef CYC_LANES
 #undef CYC_T
 #undef CYC_IT
 #undef CYC_SFX
@@ -72,14 +76,18 @@
 #define CYC_T float
 #define CYC_IT int32_t
 #define CYC_SFX f32_avx2
+#define CYC_LANES 8
 #include "_conv_layer_micro.h"
+#undef CYC_LANES
 #undef CYC_T
 #undef CYC_IT
 #undef CYC_SFX
 #define CYC_T double
 #define CYC_IT int64_t
 #define CYC_SFX f64_avx2
+#define CYC_LANES 4
 #include "_conv_layer_micro.h"
+#undef CYC_LANES
 #undef CYC_T
 #undef CYC_IT
 #undef CYC_SFX
