@@ -188,47 +188,50 @@ static CYC_ATTR void CYC_N(cyc_a)(const CYC_T* x, Py_ssize_t base, Py_ssize_t xs
 
 /* C: one border column, lanes along the cw (<= 6) packed channels:
  * out[c * ocs] = binit[c] + sum_{m < nrun} sum_{lo <= tx < hi} kp[cw i + c] * x[base + xoff[i]],
- * i = m kw + tx, for c < nc.  Even and odd taps go to separate accumulators
- * (two FMA chains).  Reads up to 8 elements from kp + cw i and from binit:
- * the caller pads both. */
+ * i = m kw + tx, for c < nc.  Runs m are summed in 4 interleaved chains
+ * (m mod 4, named registers) to hide the FMA latency.  Reads up to 8
+ * elements from kp + cw i and from binit: the caller pads both. */
+#define CYC_C_TAP(A0, A1, A2, I)                                             \
+    {                                                                        \
+        const CYC_T xv = x[base + xoff[I]];                                  \
+        const CYC_T* w = kp + cw * (I);                                      \
+        A0 += xv * *(const V*)w;                                             \
+        if (NVC > 1) A1 += xv * *(const V*)(w + CYC_L);                      \
+        if (NVC > 2) A2 += xv * *(const V*)(w + 2 * CYC_L);                  \
+    }
 static CYC_ATTR void CYC_N(cyc_c)(const CYC_T* x, Py_ssize_t base, const Py_ssize_t* xoff,
                                   const CYC_T* kp, Py_ssize_t nrun, Py_ssize_t kw, Py_ssize_t lo,
                                   Py_ssize_t hi, int cw, const CYC_T* binit, CYC_T* out,
                                   Py_ssize_t ocs, int nc)
 {
-    enum { NVC = (6 + CYC_L - 1) / CYC_L };   /* vectors spanning 6 channels */
+    enum { NVC = (6 + CYC_L - 1) / CYC_L };   /* vectors spanning 6 channels (1 to 3) */
     const V zero = {0};
     V a0 = *(const V*)binit, a1 = zero, a2 = zero, b0 = zero, b1 = zero, b2 = zero;
+    V c0 = zero, c1 = zero, c2 = zero, d0 = zero, d1 = zero, d2 = zero;
     CYC_T res[3 * CYC_L];
     Py_ssize_t m, tx, i;
-    int c, odd = 0;
+    int c;
     if (NVC > 1) a1 = *(const V*)(binit + CYC_L);
     if (NVC > 2) a2 = *(const V*)(binit + 2 * CYC_L);
-    for (m = 0; m < nrun; m++) {
+    for (m = 0; m + 4 <= nrun; m += 4) {
         for (tx = lo; tx < hi; tx++) {
-            const CYC_T* w;
-            CYC_T v;
             i = m * kw + tx;
-            v = x[base + xoff[i]];
-            w = kp + cw * i;
-            if (odd) {
-                b0 += v * *(const V*)w;
-                if (NVC > 1) b1 += v * *(const V*)(w + CYC_L);
-                if (NVC > 2) b2 += v * *(const V*)(w + 2 * CYC_L);
-            } else {
-                a0 += v * *(const V*)w;
-                if (NVC > 1) a1 += v * *(const V*)(w + CYC_L);
-                if (NVC > 2) a2 += v * *(const V*)(w + 2 * CYC_L);
-            }
-            odd ^= 1;
+            CYC_C_TAP(a0, a1, a2, i)
+            CYC_C_TAP(b0, b1, b2, i + kw)
+            CYC_C_TAP(c0, c1, c2, i + 2 * kw)
+            CYC_C_TAP(d0, d1, d2, i + 3 * kw)
         }
     }
-    *(V*)res = a0 + b0;
-    if (NVC > 1) *(V*)(res + CYC_L) = a1 + b1;
-    if (NVC > 2) *(V*)(res + 2 * CYC_L) = a2 + b2;
+    for (; m < nrun; m++)
+        for (tx = lo; tx < hi; tx++)
+            CYC_C_TAP(a0, a1, a2, m * kw + tx)
+    *(V*)res = (a0 + b0) + (c0 + d0);
+    if (NVC > 1) *(V*)(res + CYC_L) = (a1 + b1) + (c1 + d1);
+    if (NVC > 2) *(V*)(res + 2 * CYC_L) = (a2 + b2) + (c2 + d2);
     for (c = 0; c < nc; c++)
         out[c * ocs] = res[c];
 }
+#undef CYC_C_TAP
 
 static inline CYC_ATTR CYC_T CYC_N(cyc_hsum)(V v)
 {
