@@ -538,11 +538,18 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
 # drivers
 # --------------------------------------------------------------------------
 
+cdef inline void _reset_key(Py_ssize_t* key) noexcept nogil:
+    """Mark a per-thread tap-list cache as empty (no kbase is negative)."""
+    cdef int i
+    for i in range(KEY):
+        key[i] = -1
+
+
 cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bias, real_t* out,
               int strategy, int n_threads, Py_ssize_t chunk) noexcept nogil:
     """Run every tile; returns 1 if a per-thread scratch could not be allocated."""
     cdef Py_ssize_t n_tiles = P.nP * P.G * P.nQB * P.osz[0] * P.osz[1]
-    cdef Py_ssize_t t, i
+    cdef Py_ssize_t t
     # per-thread scratch of strategy A: cache key, tap offsets, packed weights
     # (+ 8 so the border kernel may read 8 weights from the last tap)
     cdef Py_ssize_t nbytes = (KEY * sizeof(Py_ssize_t)
@@ -577,8 +584,7 @@ cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bia
         scratch = <Py_ssize_t*>calloc(1, nbytes)
         if scratch == NULL:
             return 1
-        for i in range(KEY):
-            scratch[i] = -1
+        _reset_key(scratch)
         for t in range(n_tiles):
             _tile_a(P, x, k, bias, out, t, scratch, scratch + KEY,
                     <real_t*>(scratch + KEY + P.ntaps))
@@ -590,8 +596,7 @@ cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bia
         if scratch == NULL:
             fail[0] = 1
         else:
-            for i in range(KEY):
-                scratch[i] = -1
+            _reset_key(scratch)
         for t in prange(n_tiles, schedule="dynamic", chunksize=chunk):
             if scratch != NULL:
                 _tile_a(P, x, k, bias, out, t, scratch, scratch + KEY,

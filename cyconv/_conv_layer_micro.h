@@ -208,7 +208,7 @@ static CYC_ATTR void CYC_N(cyc_c)(const CYC_T* x, Py_ssize_t base, const Py_ssiz
     const V zero = {0};
     V a0 = *(const V*)binit, a1 = zero, a2 = zero, b0 = zero, b1 = zero, b2 = zero;
     V c0 = zero, c1 = zero, c2 = zero, d0 = zero, d1 = zero, d2 = zero;
-    CYC_T res[3 * CYC_L];
+    CYC_T res[3 * CYC_L] = {0};   /* NVC * L >= 6 >= nc lanes are stored below */
     Py_ssize_t m, tx, i;
     int c;
     if (NVC > 1) a1 = *(const V*)(binit + CYC_L);
