@@ -28,7 +28,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 # "capi" is the public C-level API (capi.pxd); it cimports _kernels.
-MODULES = ["_threads", "_kernels", "capi"]
+MODULES = ["_threads", "_kernels", "capi", "_conv_layer"]
 # Pure-Python modules also compiled by Cython: the per-call validation of the
 # public API runs on every call, and compiled it costs half as much (W10).
 # The .py stays the source of truth and works uncompiled.
@@ -37,6 +37,11 @@ COMPILED_PY = ["_signal"]
 # time by the CPU's features: (module, gcc/clang flags, msvc flags).
 SIMD_VARIANTS = [("_kernels_avx2", ["-mavx2", "-mfma"], ["/arch:AVX2"])]
 SIMD_FLAGS = {}  # extension name -> {"unix": [...], "msvc": [...]}, filled by extensions()
+
+# C headers an extension includes (rebuilt when they change; shipped in the sdist).
+DEPENDS = {"_conv_layer": ["cyconv/_conv_layer_simd.h", "cyconv/_conv_layer_micro.h"],
+           "_kernels": ["cyconv/_simd.h", "cyconv/_correlate.pxi"],
+           "_kernels_avx2": ["cyconv/_simd.h", "cyconv/_correlate.pxi"]}
 
 OPENMP_PROBE = textwrap.dedent(
     """
@@ -194,6 +199,7 @@ def extensions():
             f"cyconv.{name}",
             [f"cyconv/{name}.pyx"],
             include_dirs=["cyconv", np.get_include()],
+            depends=DEPENDS.get(name, []),
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         )
         for name in MODULES
@@ -205,6 +211,7 @@ def extensions():
                 f"cyconv.{name}",
                 [f"cyconv/{name}.pyx"],
                 include_dirs=["cyconv", np.get_include()],
+                depends=DEPENDS.get(name, []),
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )
             SIMD_FLAGS[ext.name] = {"unix": unix_flags, "msvc": msvc_flags}

@@ -1,4 +1,4 @@
-"""Command line: ``python -m cyconv demo | info | bench``."""
+"""Command line: ``python -m cyconv demo [learn] | info | bench``."""
 
 import argparse
 import sys
@@ -43,6 +43,35 @@ def demo():
     return 0 if ok else 1
 
 
+def demo_learn():
+    """Learn the edge kernel [[1, -1]] with an nn.Conv2d layer by gradient descent."""
+    import cyconv
+    from cyconv import nn
+
+    X = np.ones((6, 8), dtype=np.float32)
+    X[:, 2:6] = 0
+    K = np.array([[1, -1]], dtype=np.float32)
+    Y = cyconv.correlate(X, K, "valid")
+    X, Y = X.reshape(1, 1, 6, 8), Y.reshape(1, 1, 6, 7)
+    layer = nn.Conv2d(1, 1, kernel_size=(1, 2), bias=False)
+    lr = 3e-2
+    print("Learning K from X = ones((6, 8)); X[:, 2:6] = 0 and Y = correlate(X, [[1, -1]], 'valid')\n"
+          "with nn.Conv2d(1, 1, kernel_size=(1, 2), bias=False), squared error summed over\n"
+          f"pixels, plain gradient descent, learning rate {lr}:")
+    for i in range(10):
+        err = layer(X) - Y
+        loss = float(np.sum(err ** 2))
+        layer.backward(2 * err)                  # dL/dY_hat of sum((Y_hat - Y)**2)
+        layer.weight -= lr * layer.grad_weight
+        if (i + 1) % 2 == 0:
+            print(f"epoch {i + 1}, loss {loss:.3f}")
+    learned = layer.weight.reshape(1, 2)
+    ok = bool(np.all(np.abs(learned - K) < 0.1))
+    print(f"learned kernel: {np.array2string(learned, precision=4)}  (target [[ 1. -1.]])")
+    print("within 0.1 of the target" if ok else "NOT within 0.1 of the target")
+    return 0 if ok else 1
+
+
 def info():
     import cyconv
 
@@ -53,7 +82,9 @@ def info():
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cyconv", description=__doc__)
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("demo", help="run the worked examples")
+    demo_parser = sub.add_parser("demo", help="run the worked examples")
+    demo_parser.add_argument("what", nargs="?", choices=["learn"],
+                             help="learn: train a convolution layer to find an edge kernel")
     sub.add_parser("info", help="print the build and runtime configuration")
     sub.add_parser("bench", help="compare with scipy/OpenCV/torch (bench --help)", add_help=False)
     args, rest = parser.parse_known_args(argv)
@@ -64,6 +95,8 @@ def main(argv=None):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "info":
         return info()
+    if args.command == "demo" and args.what == "learn":
+        return demo_learn()
     if args.command in ("demo", None):
         return demo()
     return 2

@@ -147,7 +147,7 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
             t = _time(lambda x=x, k=k, mode=mode, n=n: cyconv.correlate(x, k, mode, workers=n),
                       1 if quick else repeats)
             if wid == "W10":  # the call-overhead workload is correlate2d's, as scipy users call it
-                t = min(t, _time(lambda x=x, k=k, n=n: cyconv.correlate2d(x, k, mode, workers=n),
+                t = min(t, _time(lambda x=x, k=k, m=mode, n=n: cyconv.correlate2d(x, k, m, workers=n),
                                  1 if quick else repeats))
             row["cyconv_ms"] = t * 1e3
             row["cyconv_method"] = cyconv.choose_conv_method(x, k, mode)

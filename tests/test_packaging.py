@@ -11,7 +11,7 @@ import pytest
 import cyconv
 
 PKG = pathlib.Path(cyconv.__file__).resolve().parent
-COMPILED = ("_kernels", "_threads", "capi")  # _kernels_avx2 only on x86-64
+COMPILED = ("_kernels", "_threads", "capi", "_conv_layer")  # _kernels_avx2 only on x86-64
 
 
 def test_compiled_modules_have_stubs_and_package_is_typed():

@@ -1,0 +1,26 @@
+"""Type stubs for the compiled module cyconv._conv_layer (the cyconv.nn kernels)."""
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+def isa() -> str: ...
+def available_isas() -> list[str]: ...
+def set_isa(name: str | None) -> None: ...
+def lanes(dtype: npt.DTypeLike) -> int: ...
+def wide_block(dtype: npt.DTypeLike) -> int: ...
+def openmp_enabled() -> bool: ...
+def q_blocks(nq: int, strategy: int) -> Any: ...
+def run(
+    x: np.ndarray,
+    k: np.ndarray,
+    out: np.ndarray,
+    bias: Any,
+    plan: dict[str, Any],
+    strategy: int,
+    n_threads: int,
+    chunk: int = 1,
+    yb: int = 1,
+    pb: int = 1,
+) -> Any: ...
