@@ -162,8 +162,8 @@ class OpenMPBuildExt(build_ext):
             f"openmp_requested = {_env_flag('CYCONV_OPENMP')!r}\n"
             f"compiler = {self.compiler.compiler_type!r}\n"
             f"compiler_command = {' '.join(getattr(self.compiler, 'compiler_so', []) or [])[:200]!r}\n"
-            f"extra_compile_args = {cflags!r}\n"
-            f"extra_link_args = {lflags!r}\n"
+            f"extra_compile_args: list[str] = {cflags!r}\n"
+            f"extra_link_args: list[str] = {lflags!r}\n"
             f"cython_debug = {debug!r}\n"
             f"numpy_build_version = {np.__version__!r}\n"
         )
