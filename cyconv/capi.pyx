@@ -27,11 +27,52 @@ trusted arguments.  The wrappers
   a temporary C-contiguous copy: correct always, one extra pass over memory.
 """
 
+from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 from libc.stdlib cimport free, malloc
 
-from cyconv import _threads
+from cyconv import _dispatch, _threads
 from cyconv._kernels cimport correlate_nd
 from cyconv._openmp cimport omp_get_max_threads
+
+# The kernel variant this CPU runs (baseline or AVX2+FMA build), picked once
+# by cyconv._dispatch -- the same one the Python API uses.  The variants are
+# separate modules, so the specialisations are taken from the chosen
+# module's exported C functions (its __pyx_capi__ capsules); the baseline
+# ones, cimported above, are the fallback.
+ctypedef void (*kernel_f32_t)(const float*, const Py_ssize_t*, const float*, const Py_ssize_t*,
+                              float*, const Py_ssize_t*, const Py_ssize_t*, int, int) noexcept nogil
+ctypedef void (*kernel_f64_t)(const double*, const Py_ssize_t*, const double*, const Py_ssize_t*,
+                              double*, const Py_ssize_t*, const Py_ssize_t*, int, int) noexcept nogil
+ctypedef void (*kernel_c64_t)(const complex64_t*, const Py_ssize_t*, const complex64_t*,
+                              const Py_ssize_t*, complex64_t*, const Py_ssize_t*,
+                              const Py_ssize_t*, int, int) noexcept nogil
+ctypedef void (*kernel_c128_t)(const complex128_t*, const Py_ssize_t*, const complex128_t*,
+                               const Py_ssize_t*, complex128_t*, const Py_ssize_t*,
+                               const Py_ssize_t*, int, int) noexcept nogil
+
+cdef kernel_f32_t _kernel_f32 = correlate_nd[float]
+cdef kernel_f64_t _kernel_f64 = correlate_nd[double]
+cdef kernel_c64_t _kernel_c64 = correlate_nd[complex64_t]
+cdef kernel_c128_t _kernel_c128 = correlate_nd[complex128_t]
+
+
+cdef void* _exported(module, str signature) except NULL:
+    cap = module.__pyx_capi__[f"correlate_nd[{signature}]"]
+    return PyCapsule_GetPointer(cap, PyCapsule_GetName(cap))
+
+
+if _dispatch.variant != "baseline":
+    _kernel_f32 = <kernel_f32_t>_exported(_dispatch.kernels, "const float *,const float *,float *")
+    _kernel_f64 = <kernel_f64_t>_exported(_dispatch.kernels, "const double *,const double *,double *")
+    _kernel_c64 = <kernel_c64_t>_exported(
+        _dispatch.kernels, "const float complex *,const float complex *,float complex *")
+    _kernel_c128 = <kernel_c128_t>_exported(
+        _dispatch.kernels, "const double complex *,const double complex *,double complex *")
+
+
+def kernel_variant():
+    """The kernel build the C-level API calls ('baseline' or 'avx2+fma')."""
+    return _dispatch.variant
 
 # The small-problem rule of cyconv.correlate (_threads.acquire), read from the
 # one place it is defined: below MIN_PARALLEL_WORK multiply-adds a call stays
@@ -245,7 +286,14 @@ cdef int _run(const T* x, const Py_ssize_t* x_shape, const Py_ssize_t* x_strides
             op = obuf
 
     if status == CYCONV_OK:
-        correlate_nd(xp, fake, kp, kn, op, on, pn, nd, n_threads)
+        if T is float:
+            _kernel_f32(xp, fake, kp, kn, op, on, pn, nd, n_threads)
+        elif T is double:
+            _kernel_f64(xp, fake, kp, kn, op, on, pn, nd, n_threads)
+        elif T is complex64_t:
+            _kernel_c64(xp, fake, kp, kn, op, on, pn, nd, n_threads)
+        else:
+            _kernel_c128(xp, fake, kp, kn, op, on, pn, nd, n_threads)
         if obuf != NULL:
             _c_strides(on, nd, cs)
             _copy(<const T*>obuf, cs, out, os, on, nd)
