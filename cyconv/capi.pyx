@@ -74,6 +74,7 @@ def kernel_variant():
     """The kernel build the C-level API calls ('baseline' or 'avx2+fma')."""
     return _dispatch.variant
 
+
 # The small-problem rule of cyconv.correlate (_threads.acquire), read from the
 # one place it is defined: below MIN_PARALLEL_WORK multiply-adds a call stays
 # on the calling thread, above it each thread gets at least
