@@ -126,21 +126,24 @@ _RANGE_SAMPLE = 1 << 16
 
 
 def _dynamic_range(a):
-    """max|a| / (10th percentile of nonzero |a|); inf for NaN/inf; 1 for all zeros."""
-    flat = np.abs(np.asarray(a).reshape(-1))
-    if flat.size > _RANGE_SAMPLE:
-        sample = flat[:: flat.size // _RANGE_SAMPLE]
-        if not np.isfinite(flat.max()):  # max of the whole array: cheap, catches inf/NaN
+    """max|a| / (10th percentile of nonzero |a|); inf for NaN/inf; 1 for all zeros.
+
+    Never copies ``a`` (it may be a huge broadcast view): NaN/inf show in
+    max/min, and the percentile is taken on at most _RANGE_SAMPLE elements.
+    """
+    a = np.asarray(a)
+    for part in ((a.real, a.imag) if a.dtype.kind == "c" else (a,)):
+        if not (math.isfinite(part.max()) and math.isfinite(part.min())):
             return math.inf
-        flat = sample
-    if not np.isfinite(flat).all():
-        return math.inf
-    nz = flat[flat > 0]
+    if a.size > _RANGE_SAMPLE:
+        idx = np.linspace(0, a.size - 1, _RANGE_SAMPLE).astype(np.intp)
+        a = a[np.unravel_index(idx, a.shape)]
+    mag = np.abs(a.reshape(-1))
+    nz = mag[mag > 0]
     if nz.size == 0:
         return 1.0
     k = nz.size // 10
-    q10 = float(np.partition(nz, k)[k])
-    return float(nz.max()) / q10
+    return float(nz.max()) / float(np.partition(nz, k)[k])
 
 
 def fft_accurate(in1, in2, result):

@@ -120,6 +120,8 @@ def oracle(in1, in2, mode, convolve, two_d=False, boundary="fill", fill=0):
     k = k[(slice(None, None, -1),) * k.ndim] if convolve else np.conj(k)
     if mode == "same" and (x.size == 0 or k.size == 0):
         return np.zeros(a.shape, result)
+    if mode == "valid":  # no 'valid' output depends on the boundary (even swapped)
+        fill, boundary = 0, "fill"
     full = _corr_full(x, k, fill, boundary)
     if mode == "full":
         out = full
