@@ -143,3 +143,17 @@ def test_guard_rule_is_tied_to_eps():
     r = np.logspace(0, 2.5, 1000)   # R ~ 250 each: 6e4 together
     assert _fft.fft_accurate(r, r, f64)
     assert not _fft.fft_accurate(r, r, f32)
+
+
+def test_range_scan_never_copies_a_huge_broadcast_input():
+    import tracemalloc
+    big = np.broadcast_to(np.float64(1.5), (2**13, 2**13))   # 512 MiB if copied
+    k = np.broadcast_to(np.float64(-0.5), (48, 48))
+    tracemalloc.start()
+    try:
+        method = cyconv.choose_conv_method(big, k)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert method == "fft"
+    assert peak < 16 << 20, f"choose_conv_method allocated {peak / 2**20:.0f} MiB"
