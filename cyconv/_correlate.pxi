@@ -8,6 +8,10 @@ cdef enum:
     # input rows one tile reads: (kh + 1) rows of (columns + kw - 1) values.
     COL_BLOCK = 1024
     L1_BUDGET = 24576
+    # Float32-equivalent multiply-adds per thread between two checks for
+    # signals (Ctrl-C): about 10-30 ms of work, so the check (a GIL round
+    # trip) costs well under 1% and an interrupt is seen within ~0.1 s.
+    BATCH_WORK = 1 << 27
 
 
 cdef inline real_t _correlate_point(const real_t* x, const real_t* k, Py_ssize_t xh,
@@ -212,31 +216,104 @@ cdef void correlate_tile(const scalar_t* x, const Py_ssize_t* x_shape,
         correlate_row(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + 1, j0, j1)
 
 
+cdef inline Py_ssize_t _col_block(const Py_ssize_t* k_shape, int ndim,
+                                  Py_ssize_t itemsize) noexcept nogil:
+    # Column blocks narrow enough that the input rows of a tile stay in L1
+    # (large kernels), in multiples of 64; a function of the shapes only, so
+    # the tiling, and thus every result, is the same for any thread count.
+    cdef Py_ssize_t col_block = L1_BUDGET // ((k_shape[ndim - 2] + 1) * itemsize)
+    return _max(64, _min(COL_BLOCK, col_block - k_shape[ndim - 1]) // 64 * 64)
+
+
+cdef void _run_tiles(const scalar_t* x, const Py_ssize_t* x_shape,
+                     const scalar_t* k, const Py_ssize_t* k_shape,
+                     scalar_t* out, const Py_ssize_t* out_shape,
+                     const Py_ssize_t* pad, int ndim, int n_threads,
+                     Py_ssize_t t0, Py_ssize_t t1, Py_ssize_t n_col_blocks,
+                     Py_ssize_t col_block) noexcept nogil:
+    """Compute tiles [t0, t1).  Each output element lies in exactly one tile and
+    is computed there in full, so how the tiles are split into calls and
+    among threads never changes a value."""
+    cdef Py_ssize_t t
+    if n_threads <= 1 or t1 - t0 == 1:
+        for t in range(t0, t1):
+            correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks,
+                           col_block)
+    else:
+        for t in prange(t0, t1, num_threads=n_threads, schedule="dynamic", chunksize=4):
+            correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks,
+                           col_block)
+
+
+cdef Py_ssize_t _n_tiles(const Py_ssize_t* out_shape, int ndim,
+                         Py_ssize_t n_col_blocks) noexcept nogil:
+    cdef Py_ssize_t planes = 1
+    cdef int d
+    for d in range(ndim - 2):
+        planes *= out_shape[d]
+    # a tile is two rows of one plane, cut into column blocks
+    return planes * ((out_shape[ndim - 2] + 1) // 2) * n_col_blocks
+
+
 cdef void correlate_nd(const scalar_t* x, const Py_ssize_t* x_shape,
                        const scalar_t* k, const Py_ssize_t* k_shape,
                        scalar_t* out, const Py_ssize_t* out_shape,
                        const Py_ssize_t* pad, int ndim, int n_threads) noexcept nogil:
     """out = k correlated with zero-extended x (see _kernels.pxd); ndim >= 2."""
-    cdef Py_ssize_t planes = 1, n_col_blocks, n_tiles, t, col_block
+    cdef Py_ssize_t col_block = _col_block(k_shape, ndim, sizeof(scalar_t))
+    cdef Py_ssize_t n_col_blocks = (out_shape[ndim - 1] + col_block - 1) // col_block
+    _run_tiles(x, x_shape, k, k_shape, out, out_shape, pad, ndim, n_threads, 0,
+               _n_tiles(out_shape, ndim, n_col_blocks), n_col_blocks, col_block)
+
+
+cdef int _checked(const scalar_t* x, const Py_ssize_t* x_shape,
+                  const scalar_t* k, const Py_ssize_t* k_shape,
+                  scalar_t* out, const Py_ssize_t* out_shape,
+                  const Py_ssize_t* pad, int ndim, int n_threads,
+                  bint check_signals) except -1 nogil:
+    """correlate_nd, stopping at the first pending signal whose handler raises.
+
+    The tiles run in batches of about BATCH_WORK multiply-adds per thread
+    (~10-50 ms); between batches the calling thread takes the GIL and calls
+    PyErr_CheckSignals(), so Ctrl-C (KeyboardInterrupt) stops a long call
+    within one batch.  ``check_signals`` is false off the main thread, where
+    Python never runs signal handlers, and then no batch boundary exists.
+    """
+    cdef Py_ssize_t col_block = _col_block(k_shape, ndim, sizeof(scalar_t))
+    cdef Py_ssize_t n_col_blocks = (out_shape[ndim - 1] + col_block - 1) // col_block
+    cdef Py_ssize_t n_tiles = _n_tiles(out_shape, ndim, n_col_blocks)
+    cdef Py_ssize_t ksize = 1, tile_work, batch, t0, t1
     cdef int d
-    for d in range(ndim - 2):
-        planes *= out_shape[d]
-    # Column blocks narrow enough that the input rows of a tile stay in L1
-    # (large kernels), in multiples of 64; a function of the shapes only, so
-    # the tiling, and thus every result, is the same for any thread count.
-    col_block = L1_BUDGET // ((k_shape[ndim - 2] + 1) * <Py_ssize_t>sizeof(scalar_t))
-    col_block = _max(64, _min(COL_BLOCK, col_block - k_shape[ndim - 1]) // 64 * 64)
-    n_col_blocks = (out_shape[ndim - 1] + col_block - 1) // col_block
-    # a tile is two rows of one plane, cut into column blocks
-    n_tiles = planes * ((out_shape[ndim - 2] + 1) // 2) * n_col_blocks
-    if n_threads <= 1 or n_tiles == 1:
-        for t in range(n_tiles):
-            correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks,
-                           col_block)
-    else:
-        for t in prange(n_tiles, num_threads=n_threads, schedule="dynamic", chunksize=4):
-            correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks,
-                           col_block)
+    for d in range(ndim):
+        ksize *= k_shape[d]
+    # Upper bound of the work of one tile (2 rows x one column block x every
+    # tap), weighted by the cost of one multiply-add of the type relative to
+    # float32 SIMD: scalar 64-bit integer and complex arithmetic are slower.
+    tile_work = 2 * _min(col_block, out_shape[ndim - 1]) * _min(ksize, <Py_ssize_t>1 << 40)
+    if scalar_t is double:
+        tile_work *= 2
+    elif scalar_t is complex64_t:
+        tile_work *= 4
+    elif scalar_t is complex128_t or scalar_t is uint64_t:
+        tile_work *= 8
+    batch = _max(1, (BATCH_WORK // _max(1, tile_work)) * _max(1, n_threads))
+    if not check_signals or batch >= n_tiles:
+        _run_tiles(x, x_shape, k, k_shape, out, out_shape, pad, ndim, n_threads, 0, n_tiles,
+                   n_col_blocks, col_block)
+        return 0
+    t0 = 0
+    while t0 < n_tiles:
+        t1 = _min(n_tiles, t0 + batch)
+        _run_tiles(x, x_shape, k, k_shape, out, out_shape, pad, ndim, n_threads, t0, t1,
+                   n_col_blocks, col_block)
+        t0 = t1
+        if t0 < n_tiles:
+            with gil:
+                PyErr_CheckSignals()  # raises (returns -1) if a handler raised
+    return 0
+
+
+cdef unsigned long _MAIN_THREAD_IDENT = threading.main_thread().ident
 
 
 def openmp_enabled():
@@ -272,6 +349,7 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
     cdef void* xp
     cdef void* kp
     cdef void* op
+    cdef bint check
 
     if not (1 <= ndim <= MAX_NDIM - 1) or k.ndim != ndim or out.ndim != ndim:
         raise ValueError(f"x, k and out must share one ndim in 1..{MAX_NDIM - 1}")
@@ -303,21 +381,26 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
     if n_threads < 1:
         raise ValueError("n_threads must be >= 1")
 
+    # Only the main thread runs Python signal handlers: elsewhere there is
+    # nothing to check and no reason to take the GIL between batches.
+    check = PyThread_get_thread_ident() == _MAIN_THREAD_IDENT
     xp = cnp.PyArray_DATA(x)
     kp = cnp.PyArray_DATA(k)
     op = cnp.PyArray_DATA(out)
     with nogil:
         if typenum == cnp.NPY_FLOAT:
-            correlate_nd(<const float*>xp, xs, <const float*>kp, ks, <float*>op, os, ps, ndim, n_threads)
+            _checked(<const float*>xp, xs, <const float*>kp, ks, <float*>op, os, ps, ndim,
+                     n_threads, check)
         elif typenum == cnp.NPY_DOUBLE:
-            correlate_nd(<const double*>xp, xs, <const double*>kp, ks, <double*>op, os, ps, ndim, n_threads)
+            _checked(<const double*>xp, xs, <const double*>kp, ks, <double*>op, os, ps, ndim,
+                     n_threads, check)
         elif typenum == cnp.NPY_CFLOAT:
-            correlate_nd(<const complex64_t*>xp, xs, <const complex64_t*>kp, ks, <complex64_t*>op, os, ps,
-                         ndim, n_threads)
+            _checked(<const complex64_t*>xp, xs, <const complex64_t*>kp, ks, <complex64_t*>op,
+                     os, ps, ndim, n_threads, check)
         elif typenum == cnp.NPY_CDOUBLE:
-            correlate_nd(<const complex128_t*>xp, xs, <const complex128_t*>kp, ks, <complex128_t*>op, os, ps,
-                         ndim, n_threads)
+            _checked(<const complex128_t*>xp, xs, <const complex128_t*>kp, ks,
+                     <complex128_t*>op, os, ps, ndim, n_threads, check)
         else:
-            correlate_nd(<const uint64_t*>xp, xs, <const uint64_t*>kp, ks, <uint64_t*>op, os, ps,
-                         ndim, n_threads)
+            _checked(<const uint64_t*>xp, xs, <const uint64_t*>kp, ks, <uint64_t*>op, os, ps,
+                     ndim, n_threads, check)
     return out

@@ -21,6 +21,10 @@ is never materialised: the tap ranges are clipped to the input, per plane,
 per row and per column block.
 """
 
+import threading
+
+from cpython.exc cimport PyErr_CheckSignals
+from cpython.pythread cimport PyThread_get_thread_ident
 from cython.parallel cimport prange
 from libc.string cimport memset
 

@@ -4,6 +4,10 @@ The same source as :mod:`cyconv._kernels` (``_correlate.pxi``) compiled with
 ``-mavx2 -mfma``; imported only on CPUs that support it.
 """
 
+import threading
+
+from cpython.exc cimport PyErr_CheckSignals
+from cpython.pythread cimport PyThread_get_thread_ident
 from cython.parallel cimport prange
 from libc.string cimport memset
 

@@ -515,7 +515,11 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
     -----
     The choice follows a cost model calibrated against cyconv's own direct
     kernels (see :mod:`cyconv._fft`).  Integer and bool inputs never go to the
-    FFT unless every result is exactly representable in float64.
+    FFT unless every result is exactly representable in float64.  Float
+    inputs never go to the FFT when they hold NaN/inf, or when their dynamic
+    range would drown small outputs in the FFT's rounding error:
+    ``eps * R(in1) * R(in2) > 2**-10``, where ``R(a)`` is ``max|a|`` over the
+    10th percentile of the nonzero ``|a|`` and ``eps`` that of the FFT's dtype.
 
     Examples
     --------

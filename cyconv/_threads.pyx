@@ -7,8 +7,8 @@ Policy
   ``threadpoolctl.threadpool_limits`` take effect.  We never call
   ``omp_set_num_threads`` (it would change global state for everyone).
 * ``workers=n > 0``: ``n`` threads; ``workers=-k``: ``cpu_count + 1 - k``
-  threads as in ``scipy.fft`` (``-1`` = every CPU).  ``0``, bools and
-  non-integers are errors.
+  threads as in ``scipy.fft`` (``-1`` = every CPU).  ``0``, bools,
+  non-integers and counts above ``2**31 - 1`` are errors.
 * Small problems run on one thread: a thread team costs microseconds.
 * Concurrent calls share one process-wide budget of ``cpu_count`` threads:
   a ``workers=None`` call made while other cyconv calls are running gets
@@ -69,6 +69,9 @@ def team_size(int n):
     return team[0]
 
 
+_MAX_WORKERS = 2**31 - 1
+
+
 def resolve_workers(workers):
     """Validate ``workers`` and return the thread count it asks for (>= 1)."""
     if workers is None:
@@ -80,6 +83,8 @@ def resolve_workers(workers):
     except TypeError:
         raise TypeError(f"workers must be None or an int, got {type(workers).__name__}") from None
     if n > 0:
+        if n > _MAX_WORKERS:  # OpenMP counts threads in a C int
+            raise ValueError(f"workers={workers} is larger than {_MAX_WORKERS}")
         return n
     if n == 0:
         raise ValueError("workers must not be 0 (use None, a positive count, or -1 for all CPUs)")
