@@ -104,16 +104,8 @@ def test_thread_pool_never_reserves_more_than_cpu_count(monkeypatch):
     assert _threads.in_use() == 0
 
 
-def test_threadpool_limits_one_makes_every_kernel_serial(monkeypatch):
-    granted = []
-    real = _threads.acquire
-
-    def acquire(workers, work, max_parallel):
-        n = real(workers, work, max_parallel)
-        granted.append(n)
-        return n
-
-    monkeypatch.setattr(_threads, "acquire", acquire)
+def test_threadpool_limits_one_makes_every_kernel_serial(recorded_threads):
+    granted = recorded_threads
     calls = [c for c in _mixed_calls(11, 80) if c[3]["workers"] is None]
     calls.append((cyconv.correlate, np.ones((600, 600)), np.ones((9, 9)),
                   dict(method="direct", workers=None)))

@@ -17,21 +17,6 @@ OPENMP = _threads.openmp_enabled()
 CPUS = _threads.cpu_count()
 
 
-@pytest.fixture
-def recorded_threads(monkeypatch):
-    """Record the thread count every kernel call was given (wraps _threads.acquire)."""
-    counts = []
-    real = _threads.acquire
-
-    def acquire(workers, work, max_parallel):
-        n = real(workers, work, max_parallel)
-        counts.append(n)
-        return n
-
-    monkeypatch.setattr(_threads, "acquire", acquire)
-    return counts
-
-
 def _data(rng, shape, dtype):
     dt = np.dtype(dtype)
     if dt.kind in "iu":
