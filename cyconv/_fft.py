@@ -74,19 +74,7 @@ def next_fast_len(n):
 
 def _pair_count(n, m, pad, out):
     """Multiply-adds along one axis: pairs (o < out, t < m) with 0 <= o + t - pad < n."""
-    # For each tap t the valid o form [max(0, pad - t), min(out, n + pad - t)).
-    # Sum the clipped interval lengths in closed form by splitting on t.
-    total = 0
-    t = 0
-    # few distinct regimes; a direct sum over m is fine for small m
-    if m <= 4096:
-        for t in range(m):
-            lo = max(0, pad - t)
-            hi = min(out, n + pad - t)
-            if hi > lo:
-                total += hi - lo
-        return total
-    # large kernels: fall back to the exact formula via numpy
+    # tap t reaches the outputs o in [max(0, pad - t), min(out, n + pad - t))
     t = np.arange(m, dtype=np.int64)
     lens = np.minimum(out, n + pad - t) - np.maximum(0, pad - t)
     return int(np.clip(lens, 0, None).sum())

@@ -177,8 +177,9 @@ def _direct(x, k, pad, out_shape, result, workers):
     out = np.empty(out_shape, dtype=cdt)
     # Work = multiply-adds, bounded by both (output x kernel) and (x x kernel).
     work = min(min(n_out, x.size) * k.size, 1 << 62)
+    # the kernel's tiles: two output rows by up to 1024 columns (fewer for big kernels)
     rows = n_out // out_shape[-1]
-    n = _threads.acquire(workers, work, rows * max(1, out_shape[-1] // 256))
+    n = _threads.acquire(workers, work, (rows + 1) // 2 * -(-out_shape[-1] // 1024))
     try:
         _kernels.correlate(x, k, out, pad, n)
     finally:
@@ -225,7 +226,7 @@ def _prepare(in1, in2, mode, func):
                                  "output for an empty input (mode='same' does)")
 
 
-def _empty_same(in1, in2, result):
+def _empty_same(in1, result):
     """'same' mode with an empty input: in1's shape, all zeros (an empty sum)."""
     return np.zeros(in1.shape, dtype=result)
 
@@ -243,7 +244,7 @@ def _nd(in1, in2, mode, method, workers, convolve):
     _prepare(in1, in2, mode, func)
     result = _result_dtype(in1, in2)
     if in1.size == 0 or in2.size == 0:
-        return _empty_same(in1, in2, result)
+        return _empty_same(in1, result)
 
     _check_sizes(in1, in2, mode, result)
     if method == "auto":
@@ -396,7 +397,7 @@ def _2d(in1, in2, mode, boundary, fillvalue, workers, convolve):
     fill = _fill_scalar(fillvalue, result)
     _prepare(in1, in2, mode, func)
     if in1.size == 0 or in2.size == 0:
-        return _empty_same(in1, in2, result)
+        return _empty_same(in1, result)
 
     if mode == "valid":
         # boundary never matters: no output reads outside the bigger input
@@ -530,7 +531,7 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
     in1 = _as_input(in1, "in1")
     in2 = _as_input(in2, "in2")
     _check_choice(mode, "mode", _MODES)
-    if in1.ndim != in2.ndim and not (in1.ndim == 0 or in2.ndim == 0):
+    if in1.ndim != in2.ndim:  # as correlate/convolve: only both 0-d is allowed
         _check_same_ndim(in1, in2, "choose_conv_method")
     if measure:
         import timeit
@@ -540,7 +541,7 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
             number, _ = timer.autorange()
             times[m] = min(timer.repeat(3, number)) / number
         return min(times, key=times.get), times
-    if in1.ndim == 0 or in2.ndim == 0 or in1.size == 0 or in2.size == 0:
+    if in1.ndim == 0 or in1.size == 0 or in2.size == 0:
         return "direct"
     _check_sizes(in1, in2, mode, _result_dtype(in1, in2))
     return _fft.choose_method(in1, in2, mode)
