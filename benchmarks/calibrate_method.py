@@ -2,12 +2,11 @@
 
 Times cyconv's direct kernel (one thread) and its FFT path over 1-D, 2-D and
 3-D problems and prints the median ns per multiply-add (direct) and per
-N*log2(N) unit of one transform (fft), by dtype.  Paste the medians into
+model unit of ``cyconv._fft.fft_plan`` (fft), by dtype.  Paste the medians into
 DIRECT_NS / FFT_NS in cyconv/_fft.py.
 
 Run:  python benchmarks/calibrate_method.py
 """
-import math
 import statistics
 import time
 
@@ -41,12 +40,10 @@ def main():
             td = best(lambda x=x, k=k: cyconv.correlate(x, k, "valid", method="direct", workers=1))
             d_ns.append(td / macs * 1e9)
             if dt != np.int64:
-                n = 1
-                for a, b in zip(xs, ks):
-                    n *= _fft.next_fast_len(a + b - 1)
-                tf = best(lambda x=x, k=k: cyconv.correlate(x, k, "valid", method="fft"))
-                units = 3 * n * math.log2(n) * (0.5 if np.dtype(dt).kind != "c" else 1.0)
-                f_ns.append(tf / units * 1e9)
+                plan = _fft.fft_plan(xs, ks, "valid", np.dtype(dt).char)
+                tf = best(lambda x=x, k=k: cyconv.correlate(x, k, "valid", method="fft",
+                                                            workers=1))
+                f_ns.append(tf / plan.cost * 1e9)
         print(f"{np.dtype(dt).name:10s} direct ns/MAC median {statistics.median(d_ns):.4f} "
               f"({', '.join(f'{v:.3f}' for v in d_ns)})")
         if f_ns:

@@ -5,13 +5,14 @@ Cost model (``choose_method``)
 ------------------------------
 direct: ``macs * DIRECT_NS[dtype] / threads``, where ``macs`` is the exact
 number of multiply-adds the direct kernel performs for the mode;
-fft: ``FFT_NS[kind] * N * log2(N) * 3`` for the three transforms of the padded
-size N (real transforms count half).  The constants were calibrated on the
-development machine (2-core AMD EPYC Zen 4, AVX2 + FMA kernel variant) by
-``benchmarks/calibrate_method.py``: it times cyconv's direct kernel on one
-thread and this module's FFT path over six 1-D/2-D/3-D problems (kernels
-from 5^3 to 31^2 taps) per dtype and prints the median ns per unit, which
-were copied here (2026-11-27).
+fft: ``FFT_NS[dtype] * fft_plan(...).cost / speed-up(threads)``, the model
+cost of the cheapest FFT plan (one whole transform, or overlap-save tiles;
+see :func:`fft_plan`).  The constants were calibrated on the development
+machine (2-core AMD EPYC Zen 4, AVX2 + FMA kernel variant) by
+``benchmarks/calibrate_method.py``: it times cyconv's direct kernel and its
+FFT path on one thread over six 1-D/2-D/3-D problems (kernels from 5^3 to
+31^2 taps) per dtype and prints the median ns per unit, which were copied
+here (2026-11-27, after the tiled FFT).
 
 Exactness rules come before speed: integer and bool inputs go to the FFT
 only if every partial sum is exactly representable in float64 (the bound
@@ -30,7 +31,7 @@ magnitude (1e-8 .. 1e8), the small outputs are swamped by the rounding error
 of the large ones, while the direct method keeps each output's relative
 accuracy.  With ``R(a) = max|a| / q10(a)``, ``q10`` the 10th percentile of
 the nonzero ``|a|`` (a robust "small value": one stray tiny sample does not
-count; on large arrays it is taken on an evenly strided sample of 65,536), the
+count; on large arrays it is taken on an evenly strided sample of 16,384), the
 FFT is chosen only if ``eps * R(in1) * R(in2) <= 2**-10`` (``eps`` of the
 FFT's dtype: float32 for float16/float32/complex64 results, else float64),
 i.e. typical small outputs keep about three correct digits.  Inputs with
@@ -38,7 +39,10 @@ NaN or inf always go direct (the FFT would spread them over every output).
 The scan runs only when the cost model has already picked the FFT.
 """
 
+import concurrent.futures
+import functools
 import importlib
+import itertools
 import math
 import warnings
 
@@ -47,9 +51,9 @@ import numpy as np
 from cyconv import _threads
 
 # ns per multiply-add of the direct kernel on one thread, by compute dtype
-DIRECT_NS = {"f4": 0.044, "f8": 0.10, "c8": 0.50, "c16": 0.72, "u8": 0.34}
-# ns per N log2 N of one numpy.fft transform, by kind (real transforms: half)
-FFT_NS = {"f4": 1.3, "f8": 1.5, "c8": 1.2, "c16": 1.27}
+DIRECT_NS = {"f4": 0.039, "f8": 0.078, "c8": 0.50, "c16": 0.59, "u8": 0.41}
+# ns per model unit of FFTPlan.cost (see fft_plan), by FFT dtype
+FFT_NS = {"f4": 0.62, "f8": 1.3, "c8": 0.55, "c16": 0.98}
 
 
 def next_fast_len(n):
@@ -110,7 +114,7 @@ def _int_fft_exact(in1, in2, n_fft):
 # The FFT is chosen for float inputs only while eps * R(in1) * R(in2) stays
 # at or below this (see the module docstring).
 DYNAMIC_RANGE_TOL = 2.0 ** -10
-_RANGE_SAMPLE = 1 << 16
+_RANGE_SAMPLE = 1 << 14
 
 
 def _dynamic_range(a):
@@ -124,8 +128,11 @@ def _dynamic_range(a):
         if not (math.isfinite(part.max()) and math.isfinite(part.min())):
             return math.inf
     if a.size > _RANGE_SAMPLE:
-        idx = np.linspace(0, a.size - 1, _RANGE_SAMPLE).astype(np.intp)
-        a = a[np.unravel_index(idx, a.shape)]
+        if a.flags.c_contiguous:
+            a = a.reshape(-1)[:: a.size // _RANGE_SAMPLE]
+        else:
+            idx = np.linspace(0, a.size - 1, _RANGE_SAMPLE).astype(np.intp)
+            a = a[np.unravel_index(idx, a.shape)]
     mag = np.abs(a.reshape(-1))
     nz = mag[mag > 0]
     if nz.size == 0:
@@ -151,20 +158,6 @@ def _dtype_key(dt):
     return "c8" if dt.itemsize <= 8 else "c16"
 
 
-def _fft_cost(shape1, shape2, complex_):
-    """Model seconds*1e9/FFT_NS of the cheapest FFT route (full or overlap-add)."""
-    n = 1
-    for a, b in zip(shape1, shape2):
-        n *= next_fast_len(a + b - 1)
-    half = 1.0 if complex_ else 0.5
-    cost = 3 * n * math.log2(max(n, 2)) * half
-    plan = _oa_plan(shape1, shape2)
-    if plan is not None:
-        nblocks, block = plan
-        cost = min(cost, (2 * nblocks + 1) * block * math.log2(block) * half * 1.15)
-    return cost
-
-
 def choose_method(in1, in2, mode):
     """'direct' or 'fft' for non-empty inputs of equal ndim."""
     result = np.result_type(in1, in2)
@@ -174,18 +167,13 @@ def choose_method(in1, in2, mode):
     key = _dtype_key(result)
     threads = max(1, min(_threads.max_threads(), _threads.cpu_count()))
     t_direct = macs * DIRECT_NS[key] / threads
-    fft_key = "f8" if key == "u8" else key
-    # the FFT runs on `threads` threads only through scipy.fft, if installed
-    fft_threads = threads if _backend()[1] else 1
-    t_fft = FFT_NS[fft_key] * _fft_cost(in1.shape, in2.shape, result.kind == "c") / (
-        1 + 0.8 * (fft_threads - 1))
+    cdt = _fft_dtype(result)
+    plan = fft_plan(in1.shape, in2.shape, mode, cdt.char)
+    t_fft = FFT_NS["f8" if key == "u8" else key] * plan.cost / (1 + 0.8 * (threads - 1))
     if t_fft >= t_direct:
         return "direct"
     if result.kind in "biu":
-        n = 1
-        for a, b in zip(in1.shape, in2.shape):
-            n *= next_fast_len(a + b - 1)
-        if not _int_fft_exact(in1, in2, n):
+        if not _int_fft_exact(in1, in2, math.prod(plan.size)):
             return "direct"
     elif not fft_accurate(in1, in2, result):
         return "direct"
@@ -198,6 +186,120 @@ def _fft_dtype(result):
     if result.kind == "f":
         return np.dtype(np.float32 if result.itemsize <= 4 else np.float64)
     return np.dtype(np.complex64 if result.itemsize <= 8 else np.complex128)
+
+
+def _out_range(shape1, shape2, mode):
+    """Per axis, the [lo, hi) slice of the full convolution that ``mode`` keeps."""
+    if mode == "full":
+        return tuple((0, a + b - 1) for a, b in zip(shape1, shape2))
+    if mode == "same":
+        return tuple(((b - 1) // 2, (b - 1) // 2 + a) for a, b in zip(shape1, shape2))
+    return tuple((min(a, b) - 1, max(a, b)) for a, b in zip(shape1, shape2))
+
+
+# Model of one transform (``_units``): N log2 N (real transforms count
+# half), times (1 + SMALL_TILE / shortest axis) for the fixed cost per
+# transform that small tiles pay, times OUT_OF_CACHE for a 1-D transform of
+# more than CACHE_BYTES_1D (pocketfft's long 1-D transforms leave the L1/L2
+# caches and run at half speed per N log2 N; its passes over N-D arrays stay
+# efficient).  Each FFT call from Python costs CALL_UNITS more.  Fitted on
+# 34 timings of 1-D/2-D/3-D float32 problems, whole and tiled, plus 1-D
+# batches of 2**11 .. 2**15 (2026-11-27, 2-core Zen 4): the model is within
+# about 30 % of every timing.  1-D tiles are powers of two (3 * 2**k and
+# 5 * 2**k lengths run 15-25 % slower per unit there).
+CACHE_BYTES_1D = 1 << 16
+OUT_OF_CACHE = 2.0
+SMALL_TILE = 16
+CALL_UNITS = 40_000
+# Tiles go to the FFT in batches of about this many elements, so that short
+# 1-D blocks do not each pay a Python call.
+BATCH_ELEMS = 1 << 17
+# Tiles are sought on at most this many axes (the search is a product).
+MAX_TILED_NDIM = 3
+
+
+class FFTPlan:
+    """How ``fft_convolve`` computes one problem.
+
+    ``tile`` is None for one circular transform of ``size`` over the whole
+    problem; else the overlap-save tile lengths (``size == tile``).  ``cost``
+    is the model cost in N log2 N units (see ``_units``).
+    """
+
+    __slots__ = ("cost", "size", "tile")
+
+    def __init__(self, cost, size, tile):
+        self.cost, self.size, self.tile = cost, size, tile
+
+    def __repr__(self):
+        return f"FFTPlan(cost={self.cost:.3g}, size={self.size}, tile={self.tile})"
+
+
+def _units(size, itemsize, complex_):
+    """Model cost of one transform of ``size`` (see CACHE_BYTES above)."""
+    n = math.prod(size)
+    c = n * math.log2(max(n, 2)) * (1.0 if complex_ else 0.5) * (1 + SMALL_TILE / min(size))
+    if len(size) == 1 and n * itemsize > CACHE_BYTES_1D:
+        c *= OUT_OF_CACHE
+    return c
+
+
+def _tile_lengths(lo, hi, factors=(1, 3, 5)):
+    """Candidate tile lengths 2**a * f (f in ``factors``) in [lo, hi]."""
+    out = set()
+    for f in factors:
+        t = f
+        while t <= hi:
+            if t >= lo:
+                out.add(t)
+            t *= 2
+    return sorted(out)
+
+
+@functools.lru_cache(maxsize=512)
+def fft_plan(shape1, shape2, mode, dtype_char):
+    """The cheapest :class:`FFTPlan` for these shapes, mode and FFT dtype.
+
+    Whole: one circular transform of length ``max(hi, full - lo)`` per axis
+    (rounded up to a fast length) suffices for the kept slice ``[lo, hi)``:
+    every alias of a kept output lies outside the full convolution.  For
+    'valid' this is the larger input's size, not ``n + m - 1``.
+
+    Tiled (overlap-save): where one input is at least the other's size on
+    every axis, the output is cut into tiles of ``tile - m + 1`` that are
+    each one small transform; this keeps every transform in cache and gives
+    the thread pool independent work.
+    """
+    dt = np.dtype(dtype_char)
+    complex_ = dt.kind == "c"
+    full = [a + b - 1 for a, b in zip(shape1, shape2)]
+    rng = _out_range(shape1, shape2, mode)
+    whole = tuple(next_fast_len(max(h, f - lo)) for (lo, h), f in zip(rng, full))
+    best = FFTPlan(3 * (_units(whole, dt.itemsize, complex_) + CALL_UNITS), whole, None)
+    small = [min(a, b) for a, b in zip(shape1, shape2)]
+    big_first = all(a >= b for a, b in zip(shape1, shape2))
+    if not (big_first or all(a <= b for a, b in zip(shape1, shape2))):
+        return best
+    if len(full) > MAX_TILED_NDIM or math.prod(small) <= 1:
+        return best
+    # per axis: lengths from 2 m up to one tile covering the whole axis
+    cands = []
+    for (lo, h), m in zip(rng, small):
+        one = next_fast_len(h - lo + m - 1)
+        factors = (1,) if len(full) == 1 else (1, 3, 5)
+        cands.append([t for t in _tile_lengths(2 * m, one, factors) if t < one] + [one])
+    for tile in itertools.product(*cands):
+        grid = [-(-(h - lo) // (t - m + 1)) for (lo, h), t, m in zip(rng, tile, small)]
+        tiles = math.prod(grid)
+        if tiles == 1:
+            continue  # one tile is the whole plan
+        per_batch = max(1, min(BATCH_ELEMS // math.prod(tile), grid[-1]))
+        batches = tiles // grid[-1] * -(-grid[-1] // per_batch)
+        cost = ((2 * tiles + 1) * _units(tile, dt.itemsize, complex_)
+                + 2 * batches * CALL_UNITS)
+        if cost < best.cost:
+            best = FFTPlan(cost, tile, tile)
+    return best
 
 
 _BACKEND = None
@@ -216,64 +318,106 @@ def _backend():
     return _BACKEND
 
 
-def _oa_plan(shape1, shape2):
-    """(blocks, block length) for 1-D overlap-add, or None where it does not pay."""
-    if len(shape1) != 1:
-        return None
-    n, m = max(shape1[0], shape2[0]), min(shape1[0], shape2[0])
-    if m < 32 or n < 8 * m:
-        return None
-    best = None
-    length = 1 << max(10, (2 * m - 1).bit_length())
-    while length <= max(1 << 20, 2 * m):
-        step = length - m + 1
-        blocks = -(-n // step)
-        cost = blocks * length * math.log2(length)
-        if best is None or cost < best[0]:
-            best = (cost, blocks, length)
-        length *= 2
-    return best[1], best[2]
-
-
-def _oa_convolve_1d(a, b, plan, fft, kw):
-    """Full linear convolution of 1-D a and b by overlap-add (len(a) >= len(b))."""
-    blocks, length = plan
-    m = b.shape[0]
-    step = length - m + 1
-    segs = np.zeros(blocks * step, dtype=a.dtype)
-    segs[: a.shape[0]] = a
-    spec = fft.rfft(segs.reshape(blocks, step), length, axis=-1, **kw)
-    spec *= fft.rfft(b, length, **kw)
-    y = fft.irfft(spec, length, axis=-1, **kw)
-    out = np.zeros((blocks + 1) * step, dtype=y.dtype)
-    out[: blocks * step].reshape(blocks, step)[:] = y[:, :step]
-    out[step:].reshape(blocks, step)[:, : m - 1] += y[:, step:]
-    return out[: a.shape[0] + m - 1]
-
-
-def _full_convolution(a, b, full, fft, kw):
-    """The full linear convolution (possibly with padding beyond ``full``)."""
-    plan = _oa_plan(a.shape, b.shape)
-    if plan is not None and a.dtype.kind != "c":
-        big, small = (a, b) if a.shape[0] >= b.shape[0] else (b, a)
-        return _oa_convolve_1d(big, small, plan, fft, kw)
-    fshape = [next_fast_len(s) for s in full]
+def _whole(a, b, rng, size, fft, kw):
+    """The kept slice of the full convolution from one circular transform."""
     axes = list(range(a.ndim))
     if a.dtype.kind == "c":
-        return fft.ifftn(fft.fftn(a, fshape, axes, **kw) * fft.fftn(b, fshape, axes, **kw),
-                         fshape, axes, **kw)
-    return fft.irfftn(fft.rfftn(a, fshape, axes, **kw) * fft.rfftn(b, fshape, axes, **kw),
-                      fshape, axes, **kw)
+        z = fft.ifftn(fft.fftn(a, size, axes, **kw) * fft.fftn(b, size, axes, **kw),
+                      size, axes, **kw)
+    else:
+        z = fft.irfftn(fft.rfftn(a, size, axes, **kw) * fft.rfftn(b, size, axes, **kw),
+                       size, axes, **kw)
+    return z[tuple(slice(lo, h) for lo, h in rng)]
 
 
-def fft_convolve(a, b, mode, result, workers=None):
+def _tiled(a, b, rng, tile, fft, kw, inverse_kw, threads):
+    """The kept slice of the full convolution by overlap-save over tiles.
+
+    ``a`` is at least ``b``'s size on every axis.  The tile whose outputs
+    start at full-convolution index ``o`` reads ``a[o - m + 1 : o - m + 1 +
+    tile]``; its circular convolution with ``b`` equals the linear one on the
+    last ``step = tile - m + 1`` positions.  Tiles along the last axis go to
+    the FFT in batches (one strided view of ``a``; only batches that overhang
+    its edges are copied, zero-padded); batches write disjoint parts of the
+    output, so they run on a pool of threads.
+    """
+    d = a.ndim
+    m = b.shape
+    step = [t - k + 1 for t, k in zip(tile, m)]
+    grid = [-(-(h - lo) // s) for (lo, h), s in zip(rng, step)]
+    base = [lo - k + 1 for (lo, _), k in zip(rng, m)]
+    out = np.empty([h - lo for lo, h in rng], dtype=a.dtype)
+    axes = list(range(1, d + 1))
+    if a.dtype.kind == "c":
+        spec = fft.fftn(b, tile, list(range(d)), **kw)
+        forward, inverse = fft.fftn, fft.ifftn
+    else:
+        spec = fft.rfftn(b, tile, list(range(d)), **kw)
+        forward, inverse = fft.rfftn, fft.irfftn
+    per_batch = max(1, min(BATCH_ELEMS // math.prod(tile), grid[-1]))
+    batches = [(idx, j, min(per_batch, grid[-1] - j))
+               for idx in itertools.product(*[range(g) for g in grid[:-1]])
+               for j in range(0, grid[-1], per_batch)]
+
+    def windows(corner, g):
+        """The g tiles from ``corner`` on: a strided view of ``a``, or of a
+        zero-padded copy of the part of ``a`` they cover where they overhang."""
+        start = [b0 + c for b0, c in zip(base, corner)]
+        span = list(tile[:-1]) + [(g - 1) * step[-1] + tile[-1]]
+        if all(0 <= s0 and s0 + sp <= n for s0, sp, n in zip(start, span, a.shape)):
+            src = a[tuple(slice(s0, None) for s0 in start)]
+        else:
+            src = np.zeros(span, dtype=a.dtype)
+            src[tuple(slice(max(0, -s0), min(sp, n - s0))
+                      for s0, sp, n in zip(start, span, a.shape))] = \
+                a[tuple(slice(max(0, s0), min(n, s0 + sp))
+                        for s0, sp, n in zip(start, span, a.shape))]
+        return np.lib.stride_tricks.as_strided(
+            src, shape=(g,) + tuple(tile), strides=(step[-1] * src.strides[-1],) + src.strides,
+            writeable=False)
+
+    def run(share):
+        for idx, j, g in share:
+            corner = tuple(i * s for i, s in zip(idx, step)) + (j * step[-1],)
+            view = windows(corner, g)
+            spectra = forward(view, tile, axes, **kw)
+            spectra *= spec
+            y = inverse(spectra, tile, axes, **inverse_kw)
+            # the valid part of each tile, as (s0, .., g, s_last): no copy yet
+            y = np.moveaxis(y[(slice(None),) + tuple(slice(k - 1, None) for k in m)], 0, -2)
+            dst = out[tuple(slice(c, c + s) for c, s in zip(corner[:-1], step[:-1]))
+                      + (slice(corner[-1], corner[-1] + g * step[-1]),)]
+            y = y[tuple(slice(0, r) for r in dst.shape[:-1])]
+            whole, rest = divmod(dst.shape[-1], step[-1])
+            # the tiles that fit whole, side by side: one copy into out
+            np.lib.stride_tricks.as_strided(
+                dst, shape=dst.shape[:-1] + (whole, step[-1]),
+                strides=dst.strides[:-1] + (step[-1] * dst.strides[-1], dst.strides[-1]),
+            )[...] = y[..., :whole, :]
+            if rest:
+                dst[..., whole * step[-1]:] = y[..., whole, :rest]
+
+    threads = min(threads, len(batches))
+    if threads <= 1:
+        run(batches)
+    else:
+        with concurrent.futures.ThreadPoolExecutor(threads - 1) as pool:
+            futures = [pool.submit(run, batches[i::threads]) for i in range(1, threads)]
+            run(batches[0::threads])
+            for f in futures:
+                f.result()
+    return out
+
+
+def fft_convolve(a, b, mode, result, workers=None, checked=False):
     """Linear convolution of ``a`` and ``b`` (same ndim, non-empty) by FFT.
 
     ``mode`` slices the full result as scipy.signal.fftconvolve does; the
     answer is cast to ``result`` (rounded first for integers; bool is
     ``round(value) != 0``, the right answer where scipy returns garbage).
-    Uses scipy.fft with ``workers`` threads when scipy is installed, else
-    numpy.fft; 1-D inputs of very unequal length go through overlap-add.
+    Uses scipy.fft when scipy is installed, else numpy.fft, on ``workers``
+    threads; :func:`fft_plan` picks one whole transform or overlap-save tiles.
+    ``checked``: the caller (``method='auto'``) has already ruled out NaN/inf.
     """
     if mode == "valid":
         ok1 = all(x >= y for x, y in zip(a.shape, b.shape))
@@ -284,27 +428,29 @@ def fft_convolve(a, b, mode, result, workers=None):
     cdt = _fft_dtype(result)
     a = np.asarray(a, dtype=cdt)
     b = np.asarray(b, dtype=cdt)
-    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+    if not checked and not (np.isfinite(a).all() and np.isfinite(b).all()):
         warnings.warn("method='fft' with NaN or inf in the input spreads NaN/inf over the "
                       "whole output; use method='direct' to keep them where they belong",
                       RuntimeWarning, stacklevel=4)
+    plan = fft_plan(a.shape, b.shape, mode, cdt.char)
+    rng = _out_range(a.shape, b.shape, mode)
     fft, takes_workers = _backend()
-    n = _threads.acquire(workers, 1 << 40, 1 << 20) if takes_workers else 1
-    full = [x + y - 1 for x, y in zip(a.shape, b.shape)]
+    # the tiled path threads through its own pool (both backends release the
+    # GIL); the whole-array path only through scipy.fft's workers
+    n = _threads.acquire(workers, 1 << 40, 1 << 20) if (takes_workers or plan.tile) else 1
     try:
         # Non-finite input was warned about above, in our words: silence
         # numpy's own "invalid value" warnings from products of inf spectra.
         with np.errstate(invalid="ignore", over="ignore"):
-            z = _full_convolution(a, b, full, fft, {"workers": n} if takes_workers else {})
+            if plan.tile is None:
+                z = _whole(a, b, rng, plan.size, fft, {"workers": n} if takes_workers else {})
+            else:
+                big, small = (a, b) if all(x >= y for x, y in zip(a.shape, b.shape)) else (b, a)
+                kw = {"workers": 1} if takes_workers else {}
+                inverse_kw = dict(kw, overwrite_x=True) if takes_workers else {}
+                z = _tiled(big, small, rng, plan.tile, fft, kw, inverse_kw, n)
     finally:
         _threads.release(n)
-    if mode == "full":
-        sl = tuple(slice(0, s) for s in full)
-    elif mode == "same":
-        sl = tuple(slice((y - 1) // 2, (y - 1) // 2 + x) for x, y in zip(a.shape, b.shape))
-    else:
-        sl = tuple(slice(min(x, y) - 1, max(x, y)) for x, y in zip(a.shape, b.shape))
-    z = z[sl]
     if result.kind in "biu":
         z = np.rint(z)
         if result.kind == "b":

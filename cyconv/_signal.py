@@ -247,12 +247,14 @@ def _nd(in1, in2, mode, method, workers, convolve):
         return _empty_same(in1, result)
 
     _check_sizes(in1, in2, mode, result)
-    if method == "auto":
+    auto = method == "auto"
+    if auto:
         method = _fft.choose_method(in1, in2, mode)
     # conv(a, b) = corr(a, rc(b)): FFT works on the convolution form.
     if method == "fft":
         b = in2 if convolve else _reverse_conj(in2)
-        return _fft.fft_convolve(in1, b, mode, result, workers)
+        # auto picks the FFT only for finite float data or exact integers
+        return _fft.fft_convolve(in1, b, mode, result, workers, checked=auto)
 
     swap = False
     if mode == "valid":
