@@ -40,7 +40,6 @@ The scan runs only when the cost model has already picked the FFT.
 """
 
 import concurrent.futures
-import functools
 import importlib
 import itertools
 import math
@@ -256,9 +255,22 @@ def _tile_lengths(lo, hi, factors=(1, 3, 5)):
     return sorted(out)
 
 
-@functools.lru_cache(maxsize=512)
+_PLANS: dict = {}
+
+
 def fft_plan(shape1, shape2, mode, dtype_char):
-    """The cheapest :class:`FFTPlan` for these shapes, mode and FFT dtype.
+    """The cheapest :class:`FFTPlan` for these shapes, mode and FFT dtype (memoised)."""
+    key = (tuple(shape1), tuple(shape2), mode, dtype_char)
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) >= 512:
+            _PLANS.clear()
+        plan = _PLANS[key] = _search_plan(*key)
+    return plan
+
+
+def _search_plan(shape1, shape2, mode, dtype_char):
+    """Search the plans for :func:`fft_plan`.
 
     Whole: one circular transform of length ``max(hi, full - lo)`` per axis
     (rounded up to a fast length) suffices for the kept slice ``[lo, hi)``:
