@@ -12,6 +12,11 @@ cdef enum:
     # signals (Ctrl-C): about 10-30 ms of work, so the check (a GIL round
     # trip) costs well under 1% and an interrupt is seen within ~0.1 s.
     BATCH_WORK = 1 << 27
+    # Float32-equivalent multiply-adds per chunk of tiles a thread takes at a
+    # time (~3-5 us): tiles of small kernels are a fraction of a microsecond,
+    # and taking them one by one from the shared counter made two threads
+    # slower than one (128^3 with a 1x3x3 kernel: 1.05 -> 1.41 ms).
+    CHUNK_WORK = 1 << 17
 
 
 cdef inline real_t _correlate_point(const real_t* x, const real_t* k, Py_ssize_t xh,
@@ -232,17 +237,45 @@ cdef void _run_tiles(const scalar_t* x, const Py_ssize_t* x_shape,
                      Py_ssize_t t0, Py_ssize_t t1, Py_ssize_t n_col_blocks,
                      Py_ssize_t col_block) noexcept nogil:
     """Compute tiles [t0, t1).  Each output element lies in exactly one tile and
-    is computed there in full, so how the tiles are split into calls and
-    among threads never changes a value."""
-    cdef Py_ssize_t t
+    is computed there in full, so how the tiles are split into calls, chunks
+    and threads never changes a value."""
+    cdef Py_ssize_t t, c, lo, hi, chunk, n_chunks
     if n_threads <= 1 or t1 - t0 == 1:
         for t in range(t0, t1):
             correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks,
                            col_block)
-    else:
-        for t in prange(t0, t1, num_threads=n_threads, schedule="dynamic", chunksize=4):
+        return
+    # chunks of about CHUNK_WORK, but at least 8 per thread for balance
+    chunk = CHUNK_WORK // _max(1, _tile_work(x, k_shape, out_shape, ndim, col_block))
+    chunk = _max(1, _min(chunk, (t1 - t0) // (8 * n_threads)))
+    n_chunks = (t1 - t0 + chunk - 1) // chunk
+    for c in prange(n_chunks, num_threads=n_threads, schedule="dynamic"):
+        lo = t0 + c * chunk
+        hi = _min(t1, lo + chunk)
+        for t in range(lo, hi):
             correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks,
                            col_block)
+
+
+cdef Py_ssize_t _tile_work(const scalar_t* x, const Py_ssize_t* k_shape,
+                           const Py_ssize_t* out_shape, int ndim,
+                           Py_ssize_t col_block) noexcept nogil:
+    """Upper bound of the work of one tile (2 rows x one column block x every
+    tap), weighted by the cost of one multiply-add of the type relative to
+    float32 SIMD: scalar 64-bit integer and complex arithmetic are slower.
+    (``x`` only selects the specialisation.)"""
+    cdef Py_ssize_t ksize = 1, work
+    cdef int d
+    for d in range(ndim):
+        ksize = _min(ksize * k_shape[d], <Py_ssize_t>1 << 40)
+    work = 2 * _min(col_block, out_shape[ndim - 1]) * ksize
+    if scalar_t is double:
+        work *= 2
+    elif scalar_t is complex64_t:
+        work *= 4
+    elif scalar_t is complex128_t or scalar_t is uint64_t:
+        work *= 8
+    return work
 
 
 cdef Py_ssize_t _n_tiles(const Py_ssize_t* out_shape, int ndim,
@@ -282,20 +315,8 @@ cdef int _checked(const scalar_t* x, const Py_ssize_t* x_shape,
     cdef Py_ssize_t col_block = _col_block(k_shape, ndim, sizeof(scalar_t))
     cdef Py_ssize_t n_col_blocks = (out_shape[ndim - 1] + col_block - 1) // col_block
     cdef Py_ssize_t n_tiles = _n_tiles(out_shape, ndim, n_col_blocks)
-    cdef Py_ssize_t ksize = 1, tile_work, batch, t0, t1
-    cdef int d
-    for d in range(ndim):
-        ksize *= k_shape[d]
-    # Upper bound of the work of one tile (2 rows x one column block x every
-    # tap), weighted by the cost of one multiply-add of the type relative to
-    # float32 SIMD: scalar 64-bit integer and complex arithmetic are slower.
-    tile_work = 2 * _min(col_block, out_shape[ndim - 1]) * _min(ksize, <Py_ssize_t>1 << 40)
-    if scalar_t is double:
-        tile_work *= 2
-    elif scalar_t is complex64_t:
-        tile_work *= 4
-    elif scalar_t is complex128_t or scalar_t is uint64_t:
-        tile_work *= 8
+    cdef Py_ssize_t tile_work = _tile_work(x, k_shape, out_shape, ndim, col_block)
+    cdef Py_ssize_t batch, t0, t1
     batch = _max(1, (BATCH_WORK // _max(1, tile_work)) * _max(1, n_threads))
     if not check_signals or batch >= n_tiles:
         _run_tiles(x, x_shape, k, k_shape, out, out_shape, pad, ndim, n_threads, 0, n_tiles,
