@@ -4,7 +4,8 @@ Runs the standard workloads W1-W10 for cyconv and every peer that is
 installed (numpy, scipy.signal direct/fft/oaconvolve, scipy.ndimage, OpenCV,
 torch), in this process, on the same random data, at each requested thread
 count.  Every peer's answer is checked against cyconv's before it is timed.
-Reported times are medians of repeats; GFLOP = 2 * output elements * kernel
+Reported times are medians of repeats, taken in rounds that time every
+candidate once each (fair on a noisy machine); GFLOP = 2 * output elements * kernel
 elements / 1e9 (the same nominal count for FFT methods).
 """
 
@@ -101,14 +102,9 @@ def _peers(wid, x, k, mode, threads, quick=False):
         pass
 
 
-def _time(fn, repeats, min_time=0.02):
+def _calibrate(fn, min_time=0.02):
+    """(calls per sample, first sample in s/call): enough calls for ``min_time``."""
     fn()  # warm up (thread pools, caches, FFT plans)
-    if repeats == 1:  # --quick: one timed call (enough above ~1 ms)
-        t0 = time.perf_counter()
-        fn()
-        dt = time.perf_counter() - t0
-        if dt > 1e-3:
-            return dt
     number = 1
     while True:
         t0 = time.perf_counter()
@@ -116,15 +112,28 @@ def _time(fn, repeats, min_time=0.02):
             fn()
         dt = time.perf_counter() - t0
         if dt >= min_time or number >= 1 << 16:
-            break
+            return number, dt / number
         number *= 4
-    samples = [dt / number]
+
+
+def _time_interleaved(fns, repeats):
+    """Median seconds per call of each of ``fns`` (name -> callable).
+
+    The samples are taken in rounds, one of each function per round, so that
+    a burst of load on a shared machine falls on all of them alike rather
+    than on whichever happened to be running.
+    """
+    numbers, samples = {}, {}
+    for name, fn in fns.items():
+        numbers[name], first = _calibrate(fn)
+        samples[name] = [first]
     for _ in range(repeats - 1):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return statistics.median(samples)
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(numbers[name]):
+                fn()
+            samples[name].append((time.perf_counter() - t0) / numbers[name])
+    return {name: statistics.median(v) for name, v in samples.items()}
 
 
 def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
@@ -144,13 +153,12 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
             scale = np.abs(x).max() * np.abs(k).sum()
             row = {"id": wid, "workload": desc, "threads": n, "gflop": gflop, "peers": {}}
             progress(f"  {wid:4s} {desc:34s} threads={n} ...", end="", flush=True)
-            t = _time(lambda x=x, k=k, mode=mode, n=n: cyconv.correlate(x, k, mode, workers=n),
-                      1 if quick else repeats)
+            ours = {"cyconv": lambda x=x, k=k, mode=mode, n=n: cyconv.correlate(x, k, mode,
+                                                                                 workers=n)}
             if wid == "W10":  # the call-overhead workload is correlate2d's, as scipy users call it
-                t = min(t, _time(lambda x=x, k=k, m=mode, n=n: cyconv.correlate2d(x, k, m, workers=n),
-                                 1 if quick else repeats))
-            row["cyconv_ms"] = t * 1e3
-            row["cyconv_method"] = cyconv.choose_conv_method(x, k, mode)
+                ours["cyconv correlate2d"] = (
+                    lambda x=x, k=k, m=mode, n=n: cyconv.correlate2d(x, k, m, workers=n))
+            peers = {}
             for name, fn in _peers(wid, x, k, mode, n, quick):
                 try:
                     got = np.asarray(fn())
@@ -160,7 +168,12 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
                 if got.shape != ref.shape or np.abs(got - ref).max() > tol * scale:
                     row["peers"][name] = {"error": "answer differs from cyconv's"}
                     continue
-                row["peers"][name] = {"ms": _time(fn, 1 if quick else repeats) * 1e3}
+                peers[name] = fn
+            times = _time_interleaved({**ours, **peers}, 1 if quick else repeats)
+            row["cyconv_ms"] = min(times[name] for name in ours) * 1e3
+            row["cyconv_method"] = cyconv.choose_conv_method(x, k, mode)
+            for name in peers:
+                row["peers"][name] = {"ms": times[name] * 1e3}
             timed = {p: v["ms"] for p, v in row["peers"].items() if "ms" in v}
             if timed:
                 best = min(timed, key=timed.get)

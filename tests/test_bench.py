@@ -1,0 +1,56 @@
+"""``python -m cyconv bench``: peers checked before they are timed, rows complete."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from cyconv import _bench
+
+
+def test_run_rows_and_peer_answers_checked(monkeypatch):
+    def peers(wid, x, k, mode, threads, quick=False):
+        from scipy import signal
+        yield "right", lambda: signal.correlate(x, k, mode, method="direct")
+        yield "wrong", lambda: signal.correlate(x, k, mode, method="direct") + 1.0
+        yield "raises", lambda: 1 / 0
+
+    monkeypatch.setattr(_bench, "_peers", peers)
+    rows = _bench.run(["W10"], threads=(1, 2), repeats=3, progress=lambda *a, **k: None)
+    assert [r["threads"] for r in rows] == [1, 2]
+    for row in rows:
+        assert row["cyconv_ms"] > 0 and row["cyconv_method"] == "direct"
+        assert row["peers"]["right"]["ms"] > 0
+        assert row["peers"]["wrong"] == {"error": "answer differs from cyconv's"}
+        assert row["peers"]["raises"]["error"].startswith("ZeroDivisionError")
+        assert row["best_peer"] == "right"
+        assert np.isclose(row["ratio"], row["best_peer_ms"] / row["cyconv_ms"])
+    table = _bench.format_table(rows)
+    assert "W10" in table and "right" in table
+
+
+def test_time_interleaved_measures_each_function():
+    calls = {"a": 0, "b": 0}
+
+    def a():
+        calls["a"] += 1
+
+    def b():
+        calls["b"] += 1
+        sum(range(2000))
+
+    times = _bench._time_interleaved({"a": a, "b": b}, repeats=4)
+    assert set(times) == {"a", "b"} and times["b"] > times["a"] > 0
+    assert calls["a"] > 4 and calls["b"] > 4
+
+
+def test_cli_quick_json(tmp_path):
+    out = tmp_path / "r.json"
+    run = subprocess.run([sys.executable, "-m", "cyconv", "bench", "--quick", "--threads", "1",
+                          "--json", str(out), "W10"], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(out.read_text())
+    assert rows[0]["id"] == "W10" and rows[0]["cyconv_ms"] > 0
+    assert "speed-up" in run.stdout
