@@ -23,6 +23,8 @@ per row and per column block.
 
 import threading
 
+import numpy as np
+
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.pythread cimport PyThread_get_thread_ident
 from cython.parallel cimport prange

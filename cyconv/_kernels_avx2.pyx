@@ -6,6 +6,8 @@ The same source as :mod:`cyconv._kernels` (``_correlate.pxi``) compiled with
 
 import threading
 
+import numpy as np
+
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.pythread cimport PyThread_get_thread_ident
 from cython.parallel cimport prange

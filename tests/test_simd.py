@@ -71,3 +71,28 @@ def test_dispatch_picks_a_variant_the_cpu_runs():
     assert _dispatch.variant in ("baseline", "avx2+fma")
     if _kernels.cpu_has_avx2_fma() and len(VARIANTS) == 2:
         assert _dispatch.variant == "avx2+fma"
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_correlate_new_converts_and_allocates(variant):
+    """correlate_new: copies inputs that are not C-contiguous arrays of ``dtype``,
+    returns a fresh array equal to correlate's, and checks what it is given."""
+    rng = np.random.default_rng(11)
+    base = rng.standard_normal((40, 60))
+    x = base[::-2, 1::2]                                  # strided, negative stride
+    k = np.asfortranarray(rng.standard_normal((4, 3)).astype(np.float32))  # other dtype
+    f64 = np.dtype(np.float64)
+    for pad in ((0, 0), (3, 2), (1, 1)):
+        out_shape = tuple(n + 2 * p - kk + 1 for n, kk, p in zip(x.shape, k.shape, pad))
+        got = variant.correlate_new(x, k, pad, out_shape, f64, 2)
+        assert got.dtype == f64 and got.flags.c_contiguous and got.shape == out_shape
+        ref = np.empty(out_shape)
+        variant.correlate(np.ascontiguousarray(x), k.astype(np.float64, order="C"), ref, pad, 1)
+        assert got.tobytes() == ref.tobytes()
+        np.testing.assert_allclose(got, _reference(x, k.astype(np.float64), pad)[0], atol=1e-12)
+    with pytest.raises(ValueError, match="pad out of range"):
+        variant.correlate_new(x, k, (0, 99), (17, 28), f64, 1)
+    with pytest.raises(ValueError, match="out_shape"):
+        variant.correlate_new(x, k, (0, 0), (), f64, 1)
+    with pytest.raises(TypeError):
+        variant.correlate_new(x, k, (0, 0), [17, 28], f64, 1)

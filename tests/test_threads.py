@@ -233,12 +233,12 @@ def test_budget_returns_to_zero_after_calls():
 
 def boom_module(fn):
     class Fake:
-        correlate = staticmethod(fn)
+        correlate_new = staticmethod(fn)
     return Fake
 
 
 def test_budget_released_when_the_kernel_raises(monkeypatch):
-    def boom(x, k, out, pad, n):
+    def boom(x, k, pad, out_shape, dtype, n):
         # a parallel call holds its threads; a serial one runs on the caller's
         assert _threads.in_use() >= (n if n > 1 else 0)
         raise RuntimeError("kernel failed")
