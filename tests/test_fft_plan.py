@@ -174,3 +174,32 @@ def test_auto_uses_tiles_and_matches_scipy():
                                method="fft")
         assert got.dtype == np.float32
         np.testing.assert_allclose(got, ref, rtol=0, atol=_tol(a, b, np.float32))
+
+
+def test_tile_pool_is_rebuilt_after_fork(monkeypatch):
+    """The FFT's thread pool outlives a call; a forked child (which has the
+    pool object but not its threads) must get a new one, not hang."""
+    import os
+    import signal as signals
+    import warnings
+    if not hasattr(os, "fork"):
+        pytest.skip("no os.fork on this platform")
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal(200_000)   # 276 tiles: 5 batches, shared by 2 threads
+    b = rng.standard_normal(300)
+    _force(monkeypatch, (1024,))
+    ref = _fft.fft_convolve(a, b, "valid", np.dtype(np.float64), 2)  # creates the pool
+    assert _fft._POOL is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+        pid = os.fork()
+    if pid == 0:  # child: a hang is killed by the alarm and reads as failure
+        code = 1
+        try:
+            signals.alarm(60)
+            got = _fft.fft_convolve(a, b, "valid", np.dtype(np.float64), 2)
+            code = 0 if np.array_equal(got, ref) else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
