@@ -21,10 +21,14 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT with os
 
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
     import numpy as np
     import cyconv
     from cyconv import _threads
+
+    # Python keeps SIGINT ignored if it started ignored (as in a job run in
+    # the background by a non-interactive shell): install its handler
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     dtype, workers = sys.argv[1], int(sys.argv[2])
     x = np.ones((4096, 4096), dtype)
