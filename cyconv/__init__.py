@@ -12,9 +12,19 @@ array([[19, 25],
        [37, 43]])
 """
 
-from cyconv._config import show_config
-from cyconv._signal import choose_conv_method, convolve, convolve2d, correlate, correlate2d
-from cyconv._version import __version__
+import os as _os
+
+from cyconv import _source_tree
+
+if not _source_tree.is_built(_os.path.dirname(_os.path.abspath(__file__))):
+    # An unbuilt source checkout shadows the installed package (see
+    # _source_tree): Python gets the installed one, and the imports below
+    # then resolve in it too.
+    _source_tree.installed_instead(_os.path.dirname(_os.path.abspath(__file__)))
+
+from cyconv._config import show_config  # noqa: E402
+from cyconv._signal import choose_conv_method, convolve, convolve2d, correlate, correlate2d  # noqa: E402
+from cyconv._version import __version__  # noqa: E402
 
 __all__ = ["correlate", "convolve", "correlate2d", "convolve2d", "choose_conv_method",
            "show_config", "get_include", "__version__"]

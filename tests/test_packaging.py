@@ -44,3 +44,38 @@ def test_licences_ship_in_the_distribution():
     names = {pathlib.PurePosixPath(str(f)).name for f in dist.files or ()}
     for name in ("LICENSE", "LICENSE-libgomp.txt", "LICENSE-libomp.txt", "LICENSE-vcomp.txt"):
         assert name in names, f"{name} missing from {sorted(names)}"
+
+
+def _unbuilt_source_copy(tmp_path):
+    """A folder laid out like the repository root: ./cyconv with the package's
+    Python files but no compiled modules (a fresh clone after pip install .)."""
+    import shutil
+
+    installed = os.path.dirname(cyconv.__file__)
+    src = tmp_path / "cyconv"
+    shutil.copytree(installed, src, ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    return tmp_path
+
+
+def test_main_command_works_from_the_source_folder(tmp_path):
+    """README: 'python -m pip install . && python -m cyconv demo', run at the
+    repository root, where ./cyconv (unbuilt) comes first on sys.path."""
+    root = _unbuilt_source_copy(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "-m", "cyconv", "demo"], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "all examples match" in run.stdout
+    where = subprocess.run([sys.executable, "-c", "import cyconv; print(cyconv.__file__)"],
+                           cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert where.stdout.strip() == cyconv.__file__
+
+
+def test_unbuilt_source_without_an_installed_copy_says_what_to_do(tmp_path):
+    root = _unbuilt_source_copy(tmp_path)
+    # -S: no site-packages, so the only cyconv is the unbuilt copy (numpy is not
+    # needed: the check runs before anything imports it)
+    run = subprocess.run([sys.executable, "-S", "-c", "import cyconv"], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "no compiled modules" in run.stderr and "pip install" in run.stderr
