@@ -63,7 +63,7 @@ def _peers(wid, x, k, mode, threads, quick=False):
         yield "numpy.correlate", lambda: np.correlate(x, k, mode)
     if ss is not None:
         # scipy's direct paths take seconds to minutes on the big workloads
-        big = x.size * k.size > (5e7 if quick else 5e8)
+        big = x.size * k.size > (2e7 if quick else 5e8)
         if not big or ndim == 1:
             yield "scipy.signal direct", lambda: ss.correlate(x, k, mode, method="direct")
         yield "scipy.signal fft", lambda: ss.correlate(x, k, mode, method="fft")
@@ -102,9 +102,16 @@ def _peers(wid, x, k, mode, threads, quick=False):
         pass
 
 
-def _calibrate(fn, min_time=0.02):
-    """(calls per sample, first sample in s/call): enough calls for ``min_time``."""
-    fn()  # warm up (thread pools, caches, FFT plans)
+def _calibrate(fn, min_time=0.02, warm=False):
+    """(calls per sample, first sample in s/call): enough calls for ``min_time``.
+
+    ``warm``: ``fn`` has already run once (the peers' answer check), which is
+    the warm-up (thread pools, caches, FFT plans); otherwise it runs once
+    untimed first.  One untimed call less per peer keeps ``--quick`` under a
+    minute with scipy's slow paths among the peers.
+    """
+    if not warm:
+        fn()
     number = 1
     while True:
         t0 = time.perf_counter()
@@ -116,16 +123,17 @@ def _calibrate(fn, min_time=0.02):
         number *= 4
 
 
-def _time_interleaved(fns, repeats):
+def _time_interleaved(fns, repeats, warm=()):
     """Median seconds per call of each of ``fns`` (name -> callable).
 
     The samples are taken in rounds, one of each function per round, so that
     a burst of load on a shared machine falls on all of them alike rather
-    than on whichever happened to be running.
+    than on whichever happened to be running.  ``warm``: names that have
+    already run once.
     """
     numbers, samples = {}, {}
     for name, fn in fns.items():
-        numbers[name], first = _calibrate(fn)
+        numbers[name], first = _calibrate(fn, warm=name in warm)
         samples[name] = [first]
     for _ in range(repeats - 1):
         for name, fn in fns.items():
@@ -169,7 +177,7 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
                     row["peers"][name] = {"error": "answer differs from cyconv's"}
                     continue
                 peers[name] = fn
-            times = _time_interleaved({**ours, **peers}, 1 if quick else repeats)
+            times = _time_interleaved({**ours, **peers}, 1 if quick else repeats, warm=peers)
             row["cyconv_ms"] = min(times[name] for name in ours) * 1e3
             row["cyconv_method"] = cyconv.choose_conv_method(x, k, mode)
             for name in peers:
