@@ -203,3 +203,17 @@ def test_tile_pool_is_rebuilt_after_fork(monkeypatch):
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+
+
+def test_tiles_from_many_python_threads_at_once(monkeypatch):
+    """Callers share the tile pool; each gets its own answer, bitwise the serial one."""
+    from concurrent.futures import ThreadPoolExecutor
+    rng = np.random.default_rng(13)
+    cases = [(rng.standard_normal(60_000), rng.standard_normal(200 + 10 * i)) for i in range(6)]
+    _force(monkeypatch, (1024,))
+    serial = [_fft.fft_convolve(a, b, "valid", np.dtype(np.float64), 1) for a, b in cases]
+    with ThreadPoolExecutor(6) as callers:
+        got = list(callers.map(lambda ab: _fft.fft_convolve(*ab, "valid", np.dtype(np.float64), 3),
+                               cases * 3))
+    for i, g in enumerate(got):
+        np.testing.assert_array_equal(g, serial[i % len(cases)])
