@@ -189,6 +189,11 @@ def _fft_dtype(result):
     return np.dtype(np.complex64 if result.itemsize <= 8 else np.complex128)
 
 
+def _covers(shape1, shape2):
+    """True when shape1 is at least shape2 on every axis."""
+    return all(a >= b for a, b in zip(shape1, shape2))
+
+
 def _out_range(shape1, shape2, mode):
     """Per axis, the [lo, hi) slice of the full convolution that ``mode`` keeps."""
     if mode == "full":
@@ -220,6 +225,8 @@ CALL_UNITS = 40_000
 # tiles are vectorised across their own rows.)
 BATCH_ELEMS = 1 << 16
 MIN_1D_BATCH = 8
+# Tiles are sought on at most this many axes (the search is a product).
+MAX_TILED_NDIM = 3
 
 
 def _per_batch(tile, tiles_last_axis):
@@ -228,8 +235,6 @@ def _per_batch(tile, tiles_last_axis):
     if len(tile) == 1:
         want = max(MIN_1D_BATCH, want)
     return max(1, min(want, tiles_last_axis))
-# Tiles are sought on at most this many axes (the search is a product).
-MAX_TILED_NDIM = 3
 
 
 class FFTPlan:
@@ -250,7 +255,7 @@ class FFTPlan:
 
 
 def _units(size, itemsize, complex_):
-    """Model cost of one transform of ``size`` (see CACHE_BYTES above)."""
+    """Model cost of one transform of ``size`` (the model is described above)."""
     n = math.prod(size)
     c = n * math.log2(max(n, 2)) * (1.0 if complex_ else 0.5) * (1 + SMALL_TILE / min(size))
     if len(size) == 1 and n * itemsize > CACHE_BYTES_1D:
@@ -304,16 +309,15 @@ def _search_plan(shape1, shape2, mode, dtype_char):
     whole = tuple(next_fast_len(max(h, f - lo)) for (lo, h), f in zip(rng, full))
     best = FFTPlan(3 * (_units(whole, dt.itemsize, complex_) + CALL_UNITS), whole, None)
     small = [min(a, b) for a, b in zip(shape1, shape2)]
-    big_first = all(a >= b for a, b in zip(shape1, shape2))
-    if not (big_first or all(a <= b for a, b in zip(shape1, shape2))):
+    if not (_covers(shape1, shape2) or _covers(shape2, shape1)):
         return best
     if len(full) > MAX_TILED_NDIM or math.prod(small) <= 1:
         return best
     # per axis: lengths from 2 m up to one tile covering the whole axis
+    factors = (1,) if len(full) == 1 else (1, 3, 5)
     cands = []
     for (lo, h), m in zip(rng, small):
         one = next_fast_len(h - lo + m - 1)
-        factors = (1,) if len(full) == 1 else (1, 3, 5)
         cands.append([t for t in _tile_lengths(2 * m, one, factors) if t < one] + [one])
     for tile in itertools.product(*cands):
         grid = [-(-(h - lo) // (t - m + 1)) for (lo, h), t, m in zip(rng, tile, small)]
@@ -451,6 +455,8 @@ def _pool(n):
     global _POOL
     with _POOL_LOCK:
         if _POOL is None or _POOL[0] != os.getpid() or _POOL[1] < n:
+            if _POOL is not None and _POOL[0] == os.getpid():
+                _POOL[2].shutdown(wait=False)  # queued work still runs; idle threads exit
             size = max(n, _threads.cpu_count() - 1)
             _POOL = (os.getpid(), size,
                      concurrent.futures.ThreadPoolExecutor(size, thread_name_prefix="cyconv-fft"))
@@ -467,11 +473,8 @@ def fft_convolve(a, b, mode, result, workers=None, checked=False):
     threads; :func:`fft_plan` picks one whole transform or overlap-save tiles.
     ``checked``: the caller (``method='auto'``) has already ruled out NaN/inf.
     """
-    if mode == "valid":
-        ok1 = all(x >= y for x, y in zip(a.shape, b.shape))
-        ok2 = all(x <= y for x, y in zip(a.shape, b.shape))
-        if not (ok1 or ok2):
-            raise ValueError("mode='valid' needs one input at least as large as the other "
+    if mode == "valid" and not (_covers(a.shape, b.shape) or _covers(b.shape, a.shape)):
+        raise ValueError("mode='valid' needs one input at least as large as the other "
                              f"on every axis; got in1.shape={a.shape} and in2.shape={b.shape}")
     cdt = _fft_dtype(result)
     a = np.asarray(a, dtype=cdt)
@@ -493,7 +496,7 @@ def fft_convolve(a, b, mode, result, workers=None, checked=False):
             if plan.tile is None:
                 z = _whole(a, b, rng, plan.size, fft, {"workers": n} if takes_workers else {})
             else:
-                big, small = (a, b) if all(x >= y for x, y in zip(a.shape, b.shape)) else (b, a)
+                big, small = (a, b) if _covers(a.shape, b.shape) else (b, a)
                 kw = {"workers": 1} if takes_workers else {}
                 inverse_kw = dict(kw, overwrite_x=True) if takes_workers else {}
                 z = _tiled(big, small, rng, plan.tile, fft, kw, inverse_kw, n)
