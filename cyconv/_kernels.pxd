@@ -80,6 +80,8 @@ cdef extern from "_simd.h" nogil:
     const int CYCONV_BLOCK_BYTES
     const int CYCONV_NARROW_BYTES
     const int CYCONV_TWO_ROWS_BYTES
+    void cyconv_prefetch_rows(const void* x, void* out, Py_ssize_t x_row, Py_ssize_t out_row,
+                              Py_ssize_t n) noexcept
     void cyconv_two_rows_f32(float* out0, float* out1, const float* x, Py_ssize_t x_row,
                              Py_ssize_t x_plane, const float* k, Py_ssize_t k_row,
                              Py_ssize_t k_plane, Py_ssize_t nc, Py_ssize_t kh,

@@ -24,6 +24,7 @@ from libc.stdint cimport uint64_t
 
 from cyconv._kernels cimport (CYCONV_BLOCK_BYTES, CYCONV_NARROW_BYTES,
                               CYCONV_TWO_ROWS_BYTES, MAX_NDIM, correlate_two_rows, _max, _min, axpy,
+                              cyconv_prefetch_rows,
                               complex64_t, complex128_t, correlate_block, real_t,
                               scalar_t)
 
