@@ -51,6 +51,12 @@ def _interior(a, ks):
     return a[tuple(slice((k - 1) // 2, s - (k - 1 - (k - 1) // 2)) for s, k in zip(a.shape, ks))]
 
 
+# In --quick, a peer whose checked call took longer than this is not timed:
+# torch's float64 and 'full' convolutions take 1-8 s a call here (half of the
+# --quick run), far slower than the fastest peer of any workload.
+QUICK_SLOW_S = 1.0
+
+
 def _peers(wid, x, k, mode, threads, quick=False):
     """Yield (name, callable) for every installed peer that does this workload."""
     ndim = x.ndim
@@ -169,12 +175,18 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
             peers = {}
             for name, fn in _peers(wid, x, k, mode, n, quick):
                 try:
+                    t0 = time.perf_counter()
                     got = np.asarray(fn())
+                    took = time.perf_counter() - t0
                 except Exception as exc:  # a peer that cannot do it is skipped, not fatal
                     row["peers"][name] = {"error": f"{type(exc).__name__}: {exc}"[:80]}
                     continue
                 if got.shape != ref.shape or np.abs(got - ref).max() > tol * scale:
                     row["peers"][name] = {"error": "answer differs from cyconv's"}
+                    continue
+                if quick and took > QUICK_SLOW_S:
+                    row["peers"][name] = {"skipped": f"not timed in --quick: a call took "
+                                                     f"{took:.1f} s"}
                     continue
                 peers[name] = fn
             times = _time_interleaved({**ours, **peers}, 1 if quick else repeats, warm=peers)

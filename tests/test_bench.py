@@ -30,6 +30,23 @@ def test_run_rows_and_peer_answers_checked(monkeypatch):
     assert "W10" in table and "right" in table
 
 
+def test_quick_does_not_time_slow_peers(monkeypatch):
+    import time
+
+    def peers(wid, x, k, mode, threads, quick=False):
+        from scipy import signal
+        yield "fast", lambda: signal.correlate(x, k, mode, method="direct")
+        yield "slow", lambda: (time.sleep(0.05), signal.correlate(x, k, mode, method="direct"))[1]
+
+    monkeypatch.setattr(_bench, "_peers", peers)
+    monkeypatch.setattr(_bench, "QUICK_SLOW_S", 0.02)
+    quick = _bench.run(["W10"], threads=(1,), quick=True, progress=lambda *a, **k: None)[0]
+    assert quick["peers"]["slow"]["skipped"].startswith("not timed in --quick")
+    assert quick["best_peer"] == "fast" and quick["peers"]["fast"]["ms"] > 0
+    full = _bench.run(["W10"], threads=(1,), repeats=2, progress=lambda *a, **k: None)[0]
+    assert full["peers"]["slow"]["ms"] >= 50
+
+
 def test_time_interleaved_measures_each_function():
     calls = {"a": 0, "b": 0}
 
