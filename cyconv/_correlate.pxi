@@ -182,10 +182,11 @@ cdef bint _two_rows_tile(const real_t* x, const real_t* k, real_t* orow0,
     cdef const real_t* kb = k + c_lo * kh * kw
     # Small float32 kernels on planes larger than the caches are bound by
     # memory traffic: prefetch the two input rows and two output rows the
-    # next pair of rows will touch first, a block at a time, a tile ahead of
-    # use (W3: -7..13 %).  In-cache planes would only pay for the extra
-    # instructions, and in the float64 build the call in this loop made GCC
-    # allocate the micro-kernel's registers worse (W5 +15 %, prefetch off).
+    # next pair of rows will touch first, a block at a time, one row pair
+    # ahead of use (W3: -7..13 %).  In-cache planes would only pay for the
+    # extra instructions, and in the float64 build the call in this loop made
+    # GCC allocate the micro-kernel's registers worse (W5 +9..23 %, with the
+    # prefetch off).
     cdef const real_t* x_next = xb + (kh + 1) * xw
     cdef real_t* o_next = orow0 + 2 * ow
     cdef bint prefetch = (i + 3 + kh - ph < xh and kh * kw <= PREFETCH_TAPS
