@@ -16,11 +16,13 @@ import os as _os
 
 from cyconv import _source_tree
 
-if not _source_tree.is_built(_os.path.dirname(_os.path.abspath(__file__))):
+_here = _os.path.dirname(_os.path.abspath(__file__))
+if not _source_tree.is_built(_here):
     # An unbuilt source checkout shadows the installed package (see
     # _source_tree): Python gets the installed one, and the imports below
     # then resolve in it too.
-    _source_tree.installed_instead(_os.path.dirname(_os.path.abspath(__file__)))
+    _source_tree.installed_instead(_here)
+del _here
 
 from cyconv._config import show_config  # noqa: E402
 from cyconv._signal import choose_conv_method, convolve, convolve2d, correlate, correlate2d  # noqa: E402
