@@ -48,8 +48,10 @@ SIMD_FLAGS = {}  # extension name -> {"unix": [...], "msvc": [...]}, filled by e
 
 # C headers an extension includes (rebuilt when they change; shipped in the sdist).
 DEPENDS = {"_conv_layer": ["cyconv/_conv_layer_simd.h", "cyconv/_conv_layer_micro.h"],
-           "_kernels": ["cyconv/_simd.h", "cyconv/_correlate.pxi"],
-           "_kernels_avx2": ["cyconv/_simd.h", "cyconv/_correlate.pxi"]}
+           "_kernels": ["cyconv/_simd.h", "cyconv/_correlate.pxi", "cyconv/_winograd.pxi",
+                        "cyconv/_winograd.h"],
+           "_kernels_avx2": ["cyconv/_simd.h", "cyconv/_correlate.pxi",
+                             "cyconv/_winograd.pxi", "cyconv/_winograd.h"]}
 
 OPENMP_PROBE = textwrap.dedent(
     """

@@ -205,7 +205,7 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
 
 
 def format_table(results):
-    lines = [f"{'id':4s} {'thr':>3s} {'cyconv ms':>10s} {'GFLOP/s':>8s} {'method':>6s}  "
+    lines = [f"{'id':4s} {'thr':>3s} {'cyconv ms':>10s} {'GFLOP/s':>8s} {'method':>8s}  "
              f"{'best peer':24s} {'peer ms':>9s} {'GFLOP/s':>8s} {'speed-up':>8s}"]
     for r in results:
         gf = r["gflop"] / (r["cyconv_ms"] / 1e3)
@@ -215,7 +215,7 @@ def format_table(results):
         else:
             peer = "(no peer installed)"
         lines.append(f"{r['id']:4s} {r['threads']:3d} {r['cyconv_ms']:10.3f} {gf:8.1f} "
-                     f"{r['cyconv_method']:>6s}  {peer}")
+                     f"{r['cyconv_method']:>8s}  {peer}")
     return "\n".join(lines)
 
 

@@ -472,3 +472,6 @@ def correlate_new(cnp.ndarray x not None, cnp.ndarray k not None, pad, tuple out
         k = np.ascontiguousarray(k, dtype=dtype)
     cdef cnp.ndarray out = cnp.PyArray_EMPTY(ndim, dims, cnp.PyArray_TYPE(x), 0)
     return correlate(x, k, out, pad, n_threads)
+
+
+include "_winograd.pxi"

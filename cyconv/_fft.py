@@ -55,6 +55,13 @@ from cyconv import _threads
 DIRECT_NS = {"f4": 0.039, "f8": 0.078, "c8": 0.50, "c16": 0.59, "u8": 0.41}
 # ns per model unit of FFTPlan.cost (see fft_plan), by FFT dtype
 FFT_NS = {"f4": 0.62, "f8": 1.3, "c8": 0.55, "c16": 0.98}
+# The Winograd method (2-D float64 only, see _winograd.pxi) on one thread: ns
+# per multiply-add of its 25 component correlations, per output for its two
+# transforms, and per call (fitted on 100^2 .. 2048^2 by 7^2 .. 45^2,
+# 2026-11-27; within 10 % of each timing from 300^2 up).
+WINOGRAD_NS_MAC = 0.089
+WINOGRAD_NS_OUT = 6.8
+WINOGRAD_NS_CALL = 100_000
 
 
 def next_fast_len(n):
@@ -159,8 +166,27 @@ def _dtype_key(dt):
     return "c8" if dt.itemsize <= 8 else "c16"
 
 
+def winograd_cost(kernel_shape, out_shape):
+    """Model ns of the Winograd method on one thread (2-D)."""
+    kp, kq = -(-kernel_shape[0] // 3), -(-kernel_shape[1] // 3)
+    tiles = -(-out_shape[0] // 3) * -(-out_shape[1] // 3)
+    return (WINOGRAD_NS_MAC * 25 * kp * kq * tiles
+            + WINOGRAD_NS_OUT * out_shape[0] * out_shape[1] + WINOGRAD_NS_CALL)
+
+
+def _kernel_and_out(shape1, shape2, mode):
+    """The kernel's shape (as the direct path swaps) and the output's, per mode."""
+    if mode == "valid":
+        kernel = shape2 if all(a >= b for a, b in zip(shape1, shape2)) else shape1
+        return kernel, tuple(abs(a - b) + 1 for a, b in zip(shape1, shape2))
+    if mode == "full":
+        kernel = shape1 if math.prod(shape2) > math.prod(shape1) else shape2
+        return kernel, tuple(a + b - 1 for a, b in zip(shape1, shape2))
+    return shape2, tuple(shape1)
+
+
 def choose_method(in1, in2, mode):
-    """'direct' or 'fft' for non-empty inputs of equal ndim."""
+    """'direct', 'fft' or 'winograd' for non-empty inputs of equal ndim."""
     result = np.result_type(in1, in2)
     macs = direct_macs(in1.shape, in2.shape, mode)
     if macs < 1 << 16 or min(in1.size, in2.size) <= 16:
@@ -171,14 +197,19 @@ def choose_method(in1, in2, mode):
     cdt = _fft_dtype(result)
     plan = fft_plan(in1.shape, in2.shape, mode, cdt.char)
     t_fft = FFT_NS["f8" if key == "u8" else key] * plan.cost / (1 + 0.8 * (threads - 1))
-    if t_fft >= t_direct:
+    t_winograd = math.inf
+    if in1.ndim == 2 and result == np.float64:
+        t_winograd = winograd_cost(*_kernel_and_out(in1.shape, in2.shape, mode)) / threads
+    if min(t_fft, t_winograd) >= t_direct:
         return "direct"
     if result.kind in "biu":
         if not _int_fft_exact(in1, in2, math.prod(plan.size)):
             return "direct"
+    # Winograd's rounding, like the FFT's, mixes neighbouring inputs (within
+    # a 5x5 window): the same guard against wide dynamic range and NaN/inf.
     elif not fft_accurate(in1, in2, result):
         return "direct"
-    return "fft"
+    return "fft" if t_fft <= t_winograd else "winograd"
 
 
 def _fft_dtype(result):

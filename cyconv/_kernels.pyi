@@ -13,6 +13,10 @@ def correlate_new(
     x: np.ndarray, k: np.ndarray, pad: Sequence[int], out_shape: tuple[int, ...],
     dtype: np.dtype, n_threads: int
 ) -> np.ndarray: ...
+def winograd_units(oh: int, ow: int) -> int: ...
+def winograd_correlate(
+    x: np.ndarray, k: np.ndarray, out: np.ndarray, pad: Sequence[int], n_threads: int
+) -> np.ndarray: ...
 
 # Capsules of the fused kernel's specialisations, read by Cython's cimport.
 __pyx_capi__: dict[str, object]

@@ -1,0 +1,241 @@
+from cython.parallel cimport threadid
+
+# Winograd F(3x3, 3x3) correlation for float64 2-D data with mid-size kernels
+# (about 6x6 to 30x30), where the direct kernels already run near the FMA
+# peak and an FFT does not yet pay.  Included by _correlate.pxi, so that it
+# is compiled into both kernel variants.
+#
+# The kernel (zero-padded to 3P x 3Q) is cut into P x Q sub-kernels of 3x3;
+# the output into tiles of 3x3.  Winograd's minimal filtering computes one
+# 3x3 sub-kernel on one 5x5 input window with 25 multiplies instead of 81:
+#
+#     Y = AT [ (G w G^T) * (BT d BT^T) ] AT^T          (* elementwise)
+#
+# Sub-kernel (p, q) of output tile (t, s) reads the window of tile
+# (t + p, s + q), so summing over sub-kernels in the transformed domain is,
+# for each of the 25 components, a P x Q correlation over the grid of tile
+# windows -- which the direct kernels above do.  Multiply-adds per output:
+# 25 P Q / 9 instead of 9 P Q (W5, 15x15: 3.2x fewer), plus the transforms.
+#
+# Points 0, 1, -1, 2 and infinity; BT holds small integers (its fractions are
+# moved into G), so the input transform is cheap and well conditioned.  The
+# measured error stays within ~30 eps of each output's sum |k| |x| (up to ~200
+# at the edges of 'full', where few taps meet larger neighbours in a window;
+# tests/test_winograd.py).
+#
+# Work is cut into units of WINO_STRIP x WINO_PANEL output tiles; a unit
+# transforms its input windows, runs the 25 component correlations and
+# transforms back, all in per-thread buffers that stay in L2.  Every value is
+# computed the same way whichever thread runs its unit, so results are
+# bitwise identical for any thread count.
+cdef enum:
+    # A unit of work: WINO_STRIP x WINO_PANEL output tiles (24 x 384 outputs),
+    # whose buffers (~0.5 MB with a 15 x 15 kernel) stay in L2.
+    WINO_STRIP = 8
+    WINO_PANEL = 128
+
+
+cdef extern from "_winograd.h" nogil:
+    void cyconv_wino_bt(const double* f0, const double* f1, const double* f2,
+                        const double* f3, const double* f4, double* v0, double* v1,
+                        double* v2, double* v3, double* v4, Py_ssize_t n)
+    void cyconv_wino_at(const double* m0, const double* m1, const double* m2,
+                        const double* m3, const double* m4, double* y0, double* y1,
+                        double* y2, Py_ssize_t n)
+    void cyconv_wino_interleave(const double* y0, const double* y1, const double* y2,
+                                double* out, Py_ssize_t n)
+
+
+cdef void _wino_x_row(const double* xrow, Py_ssize_t xw, Py_ssize_t x0, Py_ssize_t ns,
+                      double* ph, double* h) noexcept nogil:
+    """Horizontal input transform of one zero-extended x row (NULL: a row of zeros).
+
+    h[b * ns + sigma] = sum_i BT[b, i] xe[3 sigma + i] with xe[c] = xrow[x0 + c]
+    (zero outside 0..xw-1); ``ph`` (3 (ns + 1) values) holds xe split by
+    column modulo 3, so that the transform reads contiguous memory.
+    """
+    cdef Py_ssize_t n1 = ns + 1, i, s, s_lo, s_hi
+    cdef Py_ssize_t c_lo = _max(0, -x0), c_hi = _min(3 * n1, xw - x0)
+    if xrow == NULL or c_lo >= c_hi:
+        memset(h, 0, 5 * ns * sizeof(double))
+        return
+    memset(ph, 0, 3 * n1 * sizeof(double))
+    for i in range(3):
+        # columns c = 3 s + i with c_lo <= c < c_hi
+        s_lo = (c_lo - i + 2) // 3 if c_lo > i else 0
+        s_hi = (c_hi - i + 2) // 3 if c_hi > i else 0
+        for s in range(s_lo, s_hi):
+            ph[i * n1 + s] = xrow[x0 + 3 * s + i]
+    cyconv_wino_bt(ph, ph + n1, ph + 2 * n1, ph + 1, ph + n1 + 1,
+                   h, h + ns, h + 2 * ns, h + 3 * ns, h + 4 * ns, ns)
+
+
+cdef void _wino_output_row(const double* m, Py_ssize_t comp_stride, Py_ssize_t n_tiles,
+                           double* mu, double* out, Py_ssize_t ow, Py_ssize_t rows,
+                           Py_ssize_t cols) noexcept nogil:
+    """Output rows 0..rows-1 (at most 3), columns 0..cols-1 (rows ``ow`` apart)
+    of one row of tiles from the 25 components.
+
+    ``mu`` holds 18 rows of n_tiles values: AT applied vertically (3 x 5
+    rows), then horizontally (3), before each tile's columns are interleaved.
+    """
+    cdef Py_ssize_t u, b
+    cdef double* y = mu + 15 * n_tiles
+    for b in range(5):
+        cyconv_wino_at(m + b * comp_stride, m + (5 + b) * comp_stride,
+                       m + (10 + b) * comp_stride, m + (15 + b) * comp_stride,
+                       m + (20 + b) * comp_stride, mu + b * n_tiles, mu + (5 + b) * n_tiles,
+                       mu + (10 + b) * n_tiles, n_tiles)
+    for u in range(rows):
+        cyconv_wino_at(mu + 5 * u * n_tiles, mu + (5 * u + 1) * n_tiles,
+                       mu + (5 * u + 2) * n_tiles, mu + (5 * u + 3) * n_tiles,
+                       mu + (5 * u + 4) * n_tiles, y, y + n_tiles, y + 2 * n_tiles, n_tiles)
+        cyconv_wino_interleave(y, y + n_tiles, y + 2 * n_tiles, out + u * ow, cols)
+
+
+cdef void _wino_unit(const double* x, Py_ssize_t xh, Py_ssize_t xw, const double* u,
+                     Py_ssize_t kp, Py_ssize_t kq, double* out, Py_ssize_t oh,
+                     Py_ssize_t ow, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t unit,
+                     double* ws) noexcept nogil:
+    """One unit of work: WINO_STRIP rows by WINO_PANEL columns of output tiles.
+
+    ``u``: the 25 transformed kernels, kp x kq each (see winograd_correlate);
+    ``ws``: this thread's buffers (winograd_workspace values).
+    """
+    cdef Py_ssize_t nt = (oh + 2) // 3, n_panels = ((ow + 2) // 3 + WINO_PANEL - 1) // WINO_PANEL
+    cdef Py_ssize_t t0 = unit // n_panels * WINO_STRIP, s0 = unit % n_panels * WINO_PANEL
+    cdef Py_ssize_t rs = _min(WINO_STRIP, nt - t0), ss = _min(WINO_PANEL, (ow + 2) // 3 - s0)
+    cdef Py_ssize_t nv = rs + kp - 1, ns = ss + kq - 1, c, tl, r, j, b
+    cdef Py_ssize_t v_stride = (WINO_STRIP + kp - 1) * (WINO_PANEL + kq - 1)
+    cdef Py_ssize_t m_stride = WINO_STRIP * WINO_PANEL
+    cdef Py_ssize_t v_shape[2]
+    cdef Py_ssize_t k_shape[2]
+    cdef Py_ssize_t m_shape[2]
+    cdef Py_ssize_t zero_pad[2]
+    # buffers: ph (3 (ns + 1)), h (5 rows of 5 ns: a ring indexed by x row
+    # modulo 5), v (25 v_stride), m (25 m_stride), mu (18 ss)
+    cdef double* phases = ws
+    cdef double* h = phases + 3 * (WINO_PANEL + kq)
+    cdef double* v = h + 25 * (WINO_PANEL + kq - 1)
+    cdef double* m = v + 25 * v_stride
+    cdef double* mu = m + 25 * m_stride
+    cdef double* hr[5]
+    # input transform: the 5 x 5 windows of tile rows t0 .. t0 + nv - 1
+    for tl in range(nv):
+        # window rows r .. r + 4; the first two are the previous window's last
+        r = 3 * (t0 + tl) - ph
+        for j in range(0 if tl == 0 else 2, 5):
+            _wino_x_row(x + (r + j) * xw if 0 <= r + j < xh else NULL, xw, 3 * s0 - pw, ns,
+                        phases, h + ((r + j) % 5 + 5) % 5 * 5 * ns)
+        for j in range(5):
+            hr[j] = h + ((r + j) % 5 + 5) % 5 * 5 * ns
+        for b in range(5):
+            cyconv_wino_bt(hr[0] + b * ns, hr[1] + b * ns, hr[2] + b * ns, hr[3] + b * ns,
+                           hr[4] + b * ns, v + b * v_stride + tl * ns,
+                           v + (5 + b) * v_stride + tl * ns,
+                           v + (10 + b) * v_stride + tl * ns,
+                           v + (15 + b) * v_stride + tl * ns,
+                           v + (20 + b) * v_stride + tl * ns, ns)
+    # the 25 component correlations (direct kernels, this thread only)
+    v_shape[0] = nv
+    v_shape[1] = ns
+    k_shape[0] = kp
+    k_shape[1] = kq
+    m_shape[0] = rs
+    m_shape[1] = ss
+    zero_pad[0] = zero_pad[1] = 0
+    for c in range(25):
+        correlate_nd(<const double*>(v + c * v_stride), v_shape, u + c * kp * kq, k_shape,
+                     m + c * m_stride, m_shape, zero_pad, 2, 1)
+    # output transform, tile row by tile row
+    for tl in range(rs):
+        _wino_output_row(m + tl * ss, m_stride, ss, mu, out + 3 * (t0 + tl) * ow + 3 * s0, ow,
+                         _min(3, oh - 3 * (t0 + tl)), _min(3 * ss, ow - 3 * s0))
+
+
+cdef Py_ssize_t winograd_workspace(Py_ssize_t kp, Py_ssize_t kq) noexcept nogil:
+    """float64 values of one thread's buffers for _wino_unit."""
+    return (3 * (WINO_PANEL + kq) + 25 * (WINO_PANEL + kq - 1)
+            + 25 * (WINO_STRIP + kp - 1) * (WINO_PANEL + kq - 1)
+            + 25 * WINO_STRIP * WINO_PANEL + 18 * WINO_PANEL)
+
+
+def winograd_units(Py_ssize_t oh, Py_ssize_t ow):
+    """Independent units of work (the most threads can share) for an oh x ow output."""
+    return ((oh + 2) // 3 + WINO_STRIP - 1) // WINO_STRIP * (((ow + 2) // 3 + WINO_PANEL - 1)
+                                                             // WINO_PANEL)
+
+
+def winograd_correlate(cnp.ndarray x not None, cnp.ndarray k not None,
+                       cnp.ndarray out not None, pad, int n_threads):
+    """Fill ``out`` (oh x ow) with ``sum_ab k[a,b] x[i+a-pad0, j+b-pad1]`` (x zero outside).
+
+    The Winograd F(3x3, 3x3) method (see _winograd.pxi); float64, 2-D,
+    C-contiguous arrays; ``0 <= pad[d] < k.shape[d] + x.shape[d]``.  Rounding
+    differs from the direct kernels (like an FFT's), but the result does not
+    depend on ``n_threads``.
+    """
+    cdef Py_ssize_t xh, xw, kh, kw, oh, ow, ph, pw, kp, kq, n_units, ws_len, i, j0, j1
+    cdef Py_ssize_t batch, s
+    cdef int nth
+    for name, a in (("x", x), ("k", k), ("out", out)):
+        if a.ndim != 2 or cnp.PyArray_TYPE(a) != cnp.NPY_DOUBLE:
+            raise TypeError(f"{name} must be a 2-D float64 array")
+        if not (cnp.PyArray_IS_C_CONTIGUOUS(a) and cnp.PyArray_ISNOTSWAPPED(a)
+                and cnp.PyArray_ISALIGNED(a)):
+            raise ValueError(f"{name} must be C-contiguous, aligned, native byte order")
+    if not cnp.PyArray_ISWRITEABLE(out):
+        raise ValueError("out must be writeable")
+    if n_threads < 1:
+        raise ValueError("n_threads must be >= 1")
+    xh, xw = x.shape[0], x.shape[1]
+    kh, kw = k.shape[0], k.shape[1]
+    oh, ow = out.shape[0], out.shape[1]
+    if min(xh, xw, kh, kw, oh, ow) < 1:
+        raise ValueError("arrays must not be empty")
+    if len(pad) != 2:
+        raise ValueError("pad must have two entries")
+    ph, pw = pad[0], pad[1]
+    if not (0 <= ph < kh + xh and 0 <= pw < kw + xw):
+        raise ValueError("pad out of range")
+    kp, kq = (kh + 2) // 3, (kw + 2) // 3
+    # the transformed kernels U[a*5+b][p][q] = (G W_pq G^T)[a][b]; G's rows
+    # carry the fractions taken out of BT
+    g = np.array([[1, 0, 0], [1, 1, 1], [1, -1, 1], [1, 2, 4], [0, 0, 1]], dtype=np.float64)
+    g /= np.array([2.0, 2.0, 6.0, 6.0, 1.0])[:, None]
+    kpad = np.zeros((3 * kp, 3 * kq))
+    kpad[:kh, :kw] = k
+    sub = kpad.reshape(kp, 3, kq, 3).transpose(0, 2, 1, 3)
+    cdef cnp.ndarray u = np.ascontiguousarray(
+        np.einsum("ai,pqij,bj->abpq", g, sub, g).reshape(25, kp, kq))
+    n_units = (((oh + 2) // 3 + WINO_STRIP - 1) // WINO_STRIP
+               * (((ow + 2) // 3 + WINO_PANEL - 1) // WINO_PANEL))
+    nth = <int>_min(n_threads, n_units)
+    ws_len = winograd_workspace(kp, kq)
+    cdef cnp.ndarray ws = np.empty(nth * ws_len, dtype=np.float64)
+    cdef const double* xp = <const double*>cnp.PyArray_DATA(x)
+    cdef const double* up = <const double*>cnp.PyArray_DATA(u)
+    cdef double* op = <double*>cnp.PyArray_DATA(out)
+    cdef double* wp = <double*>cnp.PyArray_DATA(ws)
+    cdef bint check = PyThread_get_thread_ident() == _MAIN_THREAD_IDENT
+    # batches of units of about BATCH_WORK float64 multiply-adds per thread,
+    # with a signal check between batches (see _checked)
+    batch = _max(1, BATCH_WORK // (2 * 25 * kp * kq * WINO_STRIP * WINO_PANEL))
+    batch *= nth
+    if not check:
+        batch = n_units
+    j0 = 0
+    while j0 < n_units:
+        j1 = _min(n_units, j0 + batch)
+        with nogil:
+            if nth == 1:
+                for s in range(j0, j1):
+                    _wino_unit(xp, xh, xw, up, kp, kq, op, oh, ow, ph, pw, s, wp)
+            else:
+                for s in prange(j0, j1, num_threads=nth, schedule="dynamic"):
+                    _wino_unit(xp, xh, xw, up, kp, kq, op, oh, ow, ph, pw, s,
+                               wp + threadid() * ws_len)
+        j0 = j1
+        if j0 < n_units:
+            PyErr_CheckSignals()
+    return out
