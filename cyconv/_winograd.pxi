@@ -1,4 +1,5 @@
 from cython.parallel cimport threadid
+from libc.string cimport memcpy
 
 # Winograd F(3x3, 3x3) correlation for float64 2-D data with mid-size kernels
 # (about 6x6 to 30x30), where the direct kernels already run near the FMA
@@ -23,16 +24,18 @@ from cython.parallel cimport threadid
 # at the edges of 'full', where few taps meet larger neighbours in a window;
 # tests/test_winograd.py).
 #
-# Work is cut into units of WINO_STRIP x WINO_PANEL output tiles; a unit
+# Work is cut into units of WINO_STRIP rows by a panel of output tiles; a unit
 # transforms its input windows, runs the 25 component correlations and
-# transforms back, all in per-thread buffers that stay in L2.  Every value is
+# transforms back, in per-thread buffers (2 MB for W5).  Every value is
 # computed the same way whichever thread runs its unit, so results are
 # bitwise identical for any thread count.
 cdef enum:
-    # A unit of work: WINO_STRIP x WINO_PANEL output tiles (24 x 384 outputs),
-    # whose buffers (~0.5 MB with a 15 x 15 kernel) stay in L2.
-    WINO_STRIP = 8
-    WINO_PANEL = 128
+    # A unit of work: WINO_STRIP rows of output tiles by a panel of at most
+    # WINO_PANEL (rows cut into equal panels).  Long rows and tall strips
+    # beat units that fit L2: fewer, longer loops, less overlap between
+    # units (1024^2 by 15^2: 8 x 128 tiles 11.7 ms, 12 x 342 10.5 ms).
+    WINO_STRIP = 12
+    WINO_PANEL = 768
 
 
 cdef extern from "_winograd.h" nogil:
@@ -42,32 +45,31 @@ cdef extern from "_winograd.h" nogil:
     void cyconv_wino_at(const double* m0, const double* m1, const double* m2,
                         const double* m3, const double* m4, double* y0, double* y1,
                         double* y2, Py_ssize_t n)
-    void cyconv_wino_interleave(const double* y0, const double* y1, const double* y2,
-                                double* out, Py_ssize_t n)
+    void cyconv_wino_bt_row(const double* x, double* h0, double* h1, double* h2, double* h3,
+                            double* h4, Py_ssize_t n)
+    void cyconv_wino_at_row(const double* m0, const double* m1, const double* m2,
+                            const double* m3, const double* m4, double* out, Py_ssize_t n)
 
 
 cdef void _wino_x_row(const double* xrow, Py_ssize_t xw, Py_ssize_t x0, Py_ssize_t ns,
-                      double* ph, double* h) noexcept nogil:
+                      double* xe, double* h) noexcept nogil:
     """Horizontal input transform of one zero-extended x row (NULL: a row of zeros).
 
     h[b * ns + sigma] = sum_i BT[b, i] xe[3 sigma + i] with xe[c] = xrow[x0 + c]
-    (zero outside 0..xw-1); ``ph`` (3 (ns + 1) values) holds xe split by
-    column modulo 3, so that the transform reads contiguous memory.
+    (zero outside 0..xw-1).  ``xe`` (3 ns + 2 values) holds that row where
+    the windows reach past x's columns.
     """
-    cdef Py_ssize_t n1 = ns + 1, i, s, s_lo, s_hi
-    cdef Py_ssize_t c_lo = _max(0, -x0), c_hi = _min(3 * n1, xw - x0)
+    cdef Py_ssize_t n = 3 * ns + 2
+    cdef Py_ssize_t c_lo = _max(0, -x0), c_hi = _min(n, xw - x0)
     if xrow == NULL or c_lo >= c_hi:
         memset(h, 0, 5 * ns * sizeof(double))
         return
-    memset(ph, 0, 3 * n1 * sizeof(double))
-    for i in range(3):
-        # columns c = 3 s + i with c_lo <= c < c_hi
-        s_lo = (c_lo - i + 2) // 3 if c_lo > i else 0
-        s_hi = (c_hi - i + 2) // 3 if c_hi > i else 0
-        for s in range(s_lo, s_hi):
-            ph[i * n1 + s] = xrow[x0 + 3 * s + i]
-    cyconv_wino_bt(ph, ph + n1, ph + 2 * n1, ph + 1, ph + n1 + 1,
-                   h, h + ns, h + 2 * ns, h + 3 * ns, h + 4 * ns, ns)
+    if c_lo > 0 or c_hi < n:
+        memset(xe, 0, n * sizeof(double))
+        memcpy(xe + c_lo, xrow + x0 + c_lo, (c_hi - c_lo) * sizeof(double))
+    else:
+        xe = <double*>(xrow + x0)  # read only
+    cyconv_wino_bt_row(xe, h, h + ns, h + 2 * ns, h + 3 * ns, h + 4 * ns, ns)
 
 
 cdef void _wino_output_row(const double* m, Py_ssize_t comp_stride, Py_ssize_t n_tiles,
@@ -76,47 +78,52 @@ cdef void _wino_output_row(const double* m, Py_ssize_t comp_stride, Py_ssize_t n
     """Output rows 0..rows-1 (at most 3), columns 0..cols-1 (rows ``ow`` apart)
     of one row of tiles from the 25 components.
 
-    ``mu`` holds 18 rows of n_tiles values: AT applied vertically (3 x 5
-    rows), then horizontally (3), before each tile's columns are interleaved.
+    ``mu`` holds 15 rows of n_tiles values: AT applied vertically.
     """
     cdef Py_ssize_t u, b
-    cdef double* y = mu + 15 * n_tiles
     for b in range(5):
         cyconv_wino_at(m + b * comp_stride, m + (5 + b) * comp_stride,
                        m + (10 + b) * comp_stride, m + (15 + b) * comp_stride,
                        m + (20 + b) * comp_stride, mu + b * n_tiles, mu + (5 + b) * n_tiles,
                        mu + (10 + b) * n_tiles, n_tiles)
     for u in range(rows):
-        cyconv_wino_at(mu + 5 * u * n_tiles, mu + (5 * u + 1) * n_tiles,
-                       mu + (5 * u + 2) * n_tiles, mu + (5 * u + 3) * n_tiles,
-                       mu + (5 * u + 4) * n_tiles, y, y + n_tiles, y + 2 * n_tiles, n_tiles)
-        cyconv_wino_interleave(y, y + n_tiles, y + 2 * n_tiles, out + u * ow, cols)
+        cyconv_wino_at_row(mu + 5 * u * n_tiles, mu + (5 * u + 1) * n_tiles,
+                           mu + (5 * u + 2) * n_tiles, mu + (5 * u + 3) * n_tiles,
+                           mu + (5 * u + 4) * n_tiles, out + u * ow, cols)
+
+
+cdef inline Py_ssize_t _wino_panel(Py_ssize_t ow) noexcept nogil:
+    """Output tiles per panel: rows of tiles cut into equal panels of <= WINO_PANEL."""
+    cdef Py_ssize_t tiles = (ow + 2) // 3
+    cdef Py_ssize_t n_panels = (tiles + WINO_PANEL - 1) // WINO_PANEL
+    return (tiles + n_panels - 1) // n_panels
 
 
 cdef void _wino_unit(const double* x, Py_ssize_t xh, Py_ssize_t xw, const double* u,
                      Py_ssize_t kp, Py_ssize_t kq, double* out, Py_ssize_t oh,
                      Py_ssize_t ow, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t unit,
                      double* ws) noexcept nogil:
-    """One unit of work: WINO_STRIP rows by WINO_PANEL columns of output tiles.
+    """One unit of work: WINO_STRIP rows by one panel of output tiles.
 
     ``u``: the 25 transformed kernels, kp x kq each (see winograd_correlate);
     ``ws``: this thread's buffers (winograd_workspace values).
     """
-    cdef Py_ssize_t nt = (oh + 2) // 3, n_panels = ((ow + 2) // 3 + WINO_PANEL - 1) // WINO_PANEL
-    cdef Py_ssize_t t0 = unit // n_panels * WINO_STRIP, s0 = unit % n_panels * WINO_PANEL
-    cdef Py_ssize_t rs = _min(WINO_STRIP, nt - t0), ss = _min(WINO_PANEL, (ow + 2) // 3 - s0)
+    cdef Py_ssize_t nt = (oh + 2) // 3, panel = _wino_panel(ow)
+    cdef Py_ssize_t n_panels = ((ow + 2) // 3 + panel - 1) // panel
+    cdef Py_ssize_t t0 = unit // n_panels * WINO_STRIP, s0 = unit % n_panels * panel
+    cdef Py_ssize_t rs = _min(WINO_STRIP, nt - t0), ss = _min(panel, (ow + 2) // 3 - s0)
     cdef Py_ssize_t nv = rs + kp - 1, ns = ss + kq - 1, c, tl, r, j, b
-    cdef Py_ssize_t v_stride = (WINO_STRIP + kp - 1) * (WINO_PANEL + kq - 1)
-    cdef Py_ssize_t m_stride = WINO_STRIP * WINO_PANEL
+    cdef Py_ssize_t v_stride = (WINO_STRIP + kp - 1) * (panel + kq - 1)
+    cdef Py_ssize_t m_stride = WINO_STRIP * panel
     cdef Py_ssize_t v_shape[2]
     cdef Py_ssize_t k_shape[2]
     cdef Py_ssize_t m_shape[2]
     cdef Py_ssize_t zero_pad[2]
-    # buffers: ph (3 (ns + 1)), h (5 rows of 5 ns: a ring indexed by x row
-    # modulo 5), v (25 v_stride), m (25 m_stride), mu (18 ss)
-    cdef double* phases = ws
-    cdef double* h = phases + 3 * (WINO_PANEL + kq)
-    cdef double* v = h + 25 * (WINO_PANEL + kq - 1)
+    # buffers: xe (3 ns + 2), h (5 rows of 5 ns: a ring indexed by x row
+    # modulo 5), v (25 v_stride), m (25 m_stride), mu (15 ss)
+    cdef double* xe = ws
+    cdef double* h = xe + 3 * (panel + kq)
+    cdef double* v = h + 25 * (panel + kq - 1)
     cdef double* m = v + 25 * v_stride
     cdef double* mu = m + 25 * m_stride
     cdef double* hr[5]
@@ -126,7 +133,7 @@ cdef void _wino_unit(const double* x, Py_ssize_t xh, Py_ssize_t xw, const double
         r = 3 * (t0 + tl) - ph
         for j in range(0 if tl == 0 else 2, 5):
             _wino_x_row(x + (r + j) * xw if 0 <= r + j < xh else NULL, xw, 3 * s0 - pw, ns,
-                        phases, h + ((r + j) % 5 + 5) % 5 * 5 * ns)
+                        xe, h + ((r + j) % 5 + 5) % 5 * 5 * ns)
         for j in range(5):
             hr[j] = h + ((r + j) % 5 + 5) % 5 * 5 * ns
         for b in range(5):
@@ -153,17 +160,18 @@ cdef void _wino_unit(const double* x, Py_ssize_t xh, Py_ssize_t xw, const double
                          _min(3, oh - 3 * (t0 + tl)), _min(3 * ss, ow - 3 * s0))
 
 
-cdef Py_ssize_t winograd_workspace(Py_ssize_t kp, Py_ssize_t kq) noexcept nogil:
+cdef Py_ssize_t winograd_workspace(Py_ssize_t kp, Py_ssize_t kq, Py_ssize_t ow) noexcept nogil:
     """float64 values of one thread's buffers for _wino_unit."""
-    return (3 * (WINO_PANEL + kq) + 25 * (WINO_PANEL + kq - 1)
-            + 25 * (WINO_STRIP + kp - 1) * (WINO_PANEL + kq - 1)
-            + 25 * WINO_STRIP * WINO_PANEL + 18 * WINO_PANEL)
+    cdef Py_ssize_t panel = _wino_panel(ow)
+    return (3 * (panel + kq) + 25 * (panel + kq - 1)
+            + 25 * (WINO_STRIP + kp - 1) * (panel + kq - 1)
+            + 25 * WINO_STRIP * panel + 15 * panel)
 
 
 def winograd_units(Py_ssize_t oh, Py_ssize_t ow):
     """Independent units of work (the most threads can share) for an oh x ow output."""
-    return ((oh + 2) // 3 + WINO_STRIP - 1) // WINO_STRIP * (((ow + 2) // 3 + WINO_PANEL - 1)
-                                                             // WINO_PANEL)
+    cdef Py_ssize_t panel = _wino_panel(ow)
+    return ((oh + 2) // 3 + WINO_STRIP - 1) // WINO_STRIP * (((ow + 2) // 3 + panel - 1) // panel)
 
 
 def winograd_correlate(cnp.ndarray x not None, cnp.ndarray k not None,
@@ -208,10 +216,9 @@ def winograd_correlate(cnp.ndarray x not None, cnp.ndarray k not None,
     sub = kpad.reshape(kp, 3, kq, 3).transpose(0, 2, 1, 3)
     cdef cnp.ndarray u = np.ascontiguousarray(
         np.einsum("ai,pqij,bj->abpq", g, sub, g).reshape(25, kp, kq))
-    n_units = (((oh + 2) // 3 + WINO_STRIP - 1) // WINO_STRIP
-               * (((ow + 2) // 3 + WINO_PANEL - 1) // WINO_PANEL))
+    n_units = winograd_units(oh, ow)
     nth = <int>_min(n_threads, n_units)
-    ws_len = winograd_workspace(kp, kq)
+    ws_len = winograd_workspace(kp, kq, ow)
     cdef cnp.ndarray ws = np.empty(nth * ws_len, dtype=np.float64)
     cdef const double* xp = <const double*>cnp.PyArray_DATA(x)
     cdef const double* up = <const double*>cnp.PyArray_DATA(u)
@@ -220,7 +227,7 @@ def winograd_correlate(cnp.ndarray x not None, cnp.ndarray k not None,
     cdef bint check = PyThread_get_thread_ident() == _MAIN_THREAD_IDENT
     # batches of units of about BATCH_WORK float64 multiply-adds per thread,
     # with a signal check between batches (see _checked)
-    batch = _max(1, BATCH_WORK // (2 * 25 * kp * kq * WINO_STRIP * WINO_PANEL))
+    batch = _max(1, BATCH_WORK // (2 * 25 * kp * kq * WINO_STRIP * _wino_panel(ow)))
     batch *= nth
     if not check:
         batch = n_units

@@ -28,7 +28,7 @@ EPS = np.finfo(np.float64).eps
 SHAPES = [
     ((64, 70), (15, 15)), ((101, 97), (7, 8)), ((50, 40), (3, 3)), ((130, 400), (16, 13)),
     ((5, 7), (5, 7)), ((1, 50), (1, 4)), ((40, 3), (9, 2)), ((31, 800), (4, 11)),
-    ((120, 9), (2, 9)), ((77, 390), (18, 1)),
+    ((120, 9), (2, 9)), ((77, 390), (18, 1)), ((40, 2600), (7, 5)),  # two panels
 ]
 
 
@@ -60,18 +60,20 @@ def test_matches_float64_oracle(shapes, mode):
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
-def test_bitwise_identical_for_any_thread_count(variant):
+@pytest.mark.parametrize("xs", [(200, 900), (90, 2500)], ids=["one-panel", "two-panels"])
+def test_bitwise_identical_for_any_thread_count(variant, xs):
     rng = np.random.default_rng(7)
-    x = rng.standard_normal((200, 900))
+    x = rng.standard_normal(xs)
     k = rng.standard_normal((13, 10))
     outs = []
     for n in (1, 2, 3, 5):
-        out = np.empty((200, 900))
+        out = np.empty(xs)
         variant.winograd_correlate(x, k, out, (6, 4), n)
         outs.append(out)
     for out in outs[1:]:
         np.testing.assert_array_equal(out, outs[0])
-    ref = ss.correlate(x, k, "full")[6:206, 5:905]  # full index = out index + k - 1 - pad
+    # full index = out index + k - 1 - pad
+    ref = ss.correlate(x, k, "full")[6:6 + xs[0], 5:5 + xs[1]]
     np.testing.assert_allclose(outs[0], ref, rtol=0, atol=1e-12 * np.abs(ref).max())
 
 
