@@ -50,6 +50,24 @@ class Correlate:
         cyconv.correlate(self.x, self.k, "full", method="direct", workers=workers)
 
 
+class CorrelateWinograd:
+    """2-D float64 mid-size kernels: the Winograd method against the direct one."""
+
+    params = ([(1024, 1024), (300, 300)], [9, 15, 21], [1, 2])
+    param_names = ["shape", "kernel", "workers"]
+
+    def setup(self, shape, kernel, workers):
+        rng = np.random.default_rng(2)
+        self.x = rng.standard_normal(shape)
+        self.k = rng.standard_normal((kernel, kernel))
+
+    def time_winograd(self, shape, kernel, workers):
+        cyconv.correlate(self.x, self.k, "valid", method="winograd", workers=workers)
+
+    def time_direct(self, shape, kernel, workers):
+        cyconv.correlate(self.x, self.k, "valid", method="direct", workers=workers)
+
+
 class Correlate2dBoundary:
     """cyconv.correlate2d 'same' mode with each boundary rule."""
 
@@ -84,7 +102,7 @@ class CallOverhead:
 
 def _main():
     """Run every benchmark once per parameter combination (no asv needed)."""
-    for cls in (Correlate, Correlate2dBoundary, CallOverhead):
+    for cls in (Correlate, CorrelateWinograd, Correlate2dBoundary, CallOverhead):
         combos = list(itertools.product(*getattr(cls, "params", ()))) or [()]
         for combo in combos:
             bench = cls()

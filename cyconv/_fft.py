@@ -57,11 +57,11 @@ DIRECT_NS = {"f4": 0.039, "f8": 0.078, "c8": 0.50, "c16": 0.59, "u8": 0.41}
 FFT_NS = {"f4": 0.62, "f8": 1.3, "c8": 0.55, "c16": 0.98}
 # The Winograd method (2-D float64 only, see _winograd.pxi) on one thread: ns
 # per multiply-add of its 25 component correlations, per output for its two
-# transforms, and per call (fitted on 100^2 .. 2048^2 by 7^2 .. 45^2,
-# 2026-11-27; within 10 % of most timings from 300^2 up; direct and Winograd
-# cross near 11^2..13^2, Winograd and the FFT near 31^2..45^2).
-WINOGRAD_NS_MAC = 0.074
-WINOGRAD_NS_OUT = 5.2
+# transforms (least squares by benchmarks/calibrate_method.py, best of 3 as
+# for DIRECT_NS, 2026-11-27), and per call; direct and Winograd cross near
+# 11^2..13^2 kernels, Winograd and the FFT near 31^2..45^2.
+WINOGRAD_NS_MAC = 0.067
+WINOGRAD_NS_OUT = 7.7
 WINOGRAD_NS_CALL = 100_000
 
 
