@@ -174,7 +174,7 @@ def _call(func, *args, **kw):
 
 
 MODES = st.sampled_from(["full", "valid", "same", "bogus", None, 3, b"full"])
-METHODS = st.sampled_from(["auto", "direct", "fft", "direct", "bogus", None])
+METHODS = st.sampled_from(["auto", "direct", "fft", "direct", "winograd", "bogus", None])
 WORKERS = st.sampled_from([None, 1, 2, -1, 0, -2**70, 2**70, 2**31, 1.5, "2", True])
 
 
@@ -194,9 +194,12 @@ def test_fuzz_nd(data, convolve, mode, method, workers):
     if exc is not None:
         return
     # an answer: every argument must have been valid
-    assert mode in ("full", "valid", "same") and method in ("auto", "direct", "fft")
+    assert mode in ("full", "valid", "same") and method in ("auto", "direct", "fft", "winograd")
     assert np.asarray(a).dtype.kind in "biufc" and np.asarray(b).dtype.kind in "biufc"
     assert np.ndim(a) == np.ndim(b)
+    if method == "winograd" and np.ndim(a) and np.size(a) and np.size(b):
+        # 2-D real floating data only (0-d and empty inputs never reach a method)
+        assert np.ndim(a) == 2 and np.result_type(np.asarray(a), np.asarray(b)).kind == "f"
     if mode == "valid":
         assert _valid_ok(a, b)
     exp = oracle(a, b, mode, convolve)
