@@ -1,4 +1,4 @@
-"""Ctrl-C stops a long direct correlation within about a second.
+"""Ctrl-C stops a long direct (or Winograd) correlation within about a second.
 
 The kernel runs without the GIL; between batches of tiles (~10-50 ms of
 work) it takes the GIL and calls PyErr_CheckSignals (see _correlate.pxi).
@@ -30,12 +30,12 @@ CHILD = textwrap.dedent(
     # the background by a non-interactive shell): install its handler
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    dtype, workers = sys.argv[1], int(sys.argv[2])
+    dtype, workers, method = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     x = np.ones((4096, 4096), dtype)
     k = np.ones((255, 255), dtype)   # ~1e12 multiply-adds: far more than the test waits
     print("start", time.time(), flush=True)
     try:
-        cyconv.correlate(x, k, mode="valid", method="direct", workers=workers)
+        cyconv.correlate(x, k, mode="valid", method=method, workers=workers)
         print("finished", time.time(), flush=True)
     except KeyboardInterrupt:
         caught = time.time()
@@ -46,10 +46,10 @@ CHILD = textwrap.dedent(
 )
 
 
-def _interrupt(dtype, workers, cwd, delay=1.5):
+def _interrupt(dtype, workers, cwd, delay=1.5, method="direct"):
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, dtype, str(workers)],
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, dtype, str(workers), method],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=cwd, env=env)
     try:
@@ -75,4 +75,12 @@ def _interrupt(dtype, workers, cwd, delay=1.5):
 def test_ctrl_c_stops_long_direct_call(dtype, workers, tmp_path):
     latency = _interrupt(dtype, workers, tmp_path)
     print(f"{dtype} workers={workers}: KeyboardInterrupt {latency * 1e3:.0f} ms after SIGINT")
+    assert latency < 1.5, f"KeyboardInterrupt took {latency:.2f} s after SIGINT"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_stops_long_winograd_call(workers, tmp_path):
+    # 4096^2 by 255^2 float64: ~3e11 multiply-adds of its component correlations
+    latency = _interrupt("float64", workers, tmp_path, method="winograd")
+    print(f"winograd workers={workers}: KeyboardInterrupt {latency * 1e3:.0f} ms after SIGINT")
     assert latency < 1.5, f"KeyboardInterrupt took {latency:.2f} s after SIGINT"

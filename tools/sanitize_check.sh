@@ -37,7 +37,8 @@ print("ASan build:", b.extra_compile_args)
 PY
 )
 if [ $# -eq 0 ]; then
-    set -- tests/test_signal.py tests/test_errors.py tests/test_simd.py tests/test_fuzz.py \
+    set -- tests/test_signal.py tests/test_errors.py tests/test_simd.py tests/test_winograd.py \
+           tests/test_fuzz.py \
            tests/test_nonfinite_and_range.py tests/test_stress_threads.py -q -p no:cacheprovider
 fi
 # tests/test_simd.py runs both kernel builds (baseline and AVX2) itself
