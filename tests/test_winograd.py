@@ -183,6 +183,15 @@ def test_low_level_entry_checks_its_arguments():
     np.testing.assert_allclose(big, ref, atol=1e-12)
 
 
+def test_measure_times_winograd_too_for_2d_real_data():
+    rng = np.random.default_rng(4)
+    x, k = rng.standard_normal((120, 130)), rng.standard_normal((15, 15))
+    best, times = cyconv.choose_conv_method(x, k, "valid", measure=True)
+    assert set(times) == {"direct", "fft", "winograd"} and best == min(times, key=times.get)
+    _, times = cyconv.choose_conv_method(x.astype(complex), k, "valid", measure=True)
+    assert set(times) == {"direct", "fft"}
+
+
 def test_cost_model_orders_the_methods():
     # per output, Winograd's cost grows with the sub-kernel count, the direct
     # method's with the taps: the crossover lies between 11^2 and 15^2
