@@ -51,25 +51,41 @@ cdef extern from "_winograd.h" nogil:
                             const double* m3, const double* m4, double* out, Py_ssize_t n)
 
 
+cdef void _wino_x_windows(const double* xrow, Py_ssize_t xw, Py_ssize_t x0, Py_ssize_t s0,
+                          Py_ssize_t s1, Py_ssize_t ns, double* xe, double* h) noexcept nogil:
+    """Windows s0 <= sigma < s1 of _wino_x_row, through a zero-extended copy in ``xe``."""
+    cdef Py_ssize_t n = 3 * (s1 - s0) + 2, c0 = x0 + 3 * s0  # x column of xe[0]
+    cdef Py_ssize_t c_lo = _max(0, -c0), c_hi = _min(n, xw - c0)
+    if s0 >= s1:
+        return
+    memset(xe, 0, n * sizeof(double))
+    if c_lo < c_hi:
+        memcpy(xe + c_lo, xrow + c0 + c_lo, (c_hi - c_lo) * sizeof(double))
+    cyconv_wino_bt_row(xe, h + s0, h + ns + s0, h + 2 * ns + s0, h + 3 * ns + s0,
+                       h + 4 * ns + s0, s1 - s0)
+
+
 cdef void _wino_x_row(const double* xrow, Py_ssize_t xw, Py_ssize_t x0, Py_ssize_t ns,
                       double* xe, double* h) noexcept nogil:
     """Horizontal input transform of one zero-extended x row (NULL: a row of zeros).
 
     h[b * ns + sigma] = sum_i BT[b, i] xe[3 sigma + i] with xe[c] = xrow[x0 + c]
-    (zero outside 0..xw-1).  ``xe`` (3 ns + 2 values) holds that row where
-    the windows reach past x's columns.
+    (zero outside 0..xw-1).  Windows inside x read the row in place; those
+    reaching past its ends go through a zero-extended copy in ``xe``
+    (3 ns + 2 values).
     """
-    cdef Py_ssize_t n = 3 * ns + 2
-    cdef Py_ssize_t c_lo = _max(0, -x0), c_hi = _min(n, xw - x0)
-    if xrow == NULL or c_lo >= c_hi:
+    cdef Py_ssize_t s_lo, s_hi
+    if xrow == NULL:
         memset(h, 0, 5 * ns * sizeof(double))
         return
-    if c_lo > 0 or c_hi < n:
-        memset(xe, 0, n * sizeof(double))
-        memcpy(xe + c_lo, xrow + x0 + c_lo, (c_hi - c_lo) * sizeof(double))
-    else:
-        xe = <double*>(xrow + x0)  # read only
-    cyconv_wino_bt_row(xe, h, h + ns, h + 2 * ns, h + 3 * ns, h + 4 * ns, ns)
+    # windows sigma in [s_lo, s_hi) read columns x0 + 3 sigma .. + 4, all in x
+    s_lo = _min(ns, (-x0 + 2) // 3) if x0 < 0 else 0
+    s_hi = _max(s_lo, _min(ns, (xw - 5 - x0) // 3 + 1)) if xw - 5 - x0 >= 0 else s_lo
+    _wino_x_windows(xrow, xw, x0, 0, s_lo, ns, xe, h)
+    if s_lo < s_hi:
+        cyconv_wino_bt_row(xrow + x0 + 3 * s_lo, h + s_lo, h + ns + s_lo, h + 2 * ns + s_lo,
+                           h + 3 * ns + s_lo, h + 4 * ns + s_lo, s_hi - s_lo)
+    _wino_x_windows(xrow, xw, x0, s_hi, ns, ns, xe, h)
 
 
 cdef void _wino_output_row(const double* m, Py_ssize_t comp_stride, Py_ssize_t n_tiles,
