@@ -178,7 +178,7 @@ def winograd_cost(kernel_shape, out_shape):
 def _kernel_and_out(shape1, shape2, mode):
     """The kernel's shape (as the direct path swaps) and the output's, per mode."""
     if mode == "valid":
-        kernel = shape2 if all(a >= b for a, b in zip(shape1, shape2)) else shape1
+        kernel = shape2 if _covers(shape1, shape2) else shape1
         return kernel, tuple(abs(a - b) + 1 for a, b in zip(shape1, shape2))
     if mode == "full":
         kernel = shape1 if math.prod(shape2) > math.prod(shape1) else shape2
