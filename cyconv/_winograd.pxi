@@ -199,7 +199,7 @@ def winograd_correlate(cnp.ndarray x not None, cnp.ndarray k not None,
     differs from the direct kernels (like an FFT's), but the result does not
     depend on ``n_threads``.
     """
-    cdef Py_ssize_t xh, xw, kh, kw, oh, ow, ph, pw, kp, kq, n_units, ws_len, i, j0, j1
+    cdef Py_ssize_t xh, xw, kh, kw, oh, ow, ph, pw, kp, kq, n_units, ws_len, j0, j1
     cdef Py_ssize_t batch, s
     cdef int nth
     for name, a in (("x", x), ("k", k), ("out", out)):
