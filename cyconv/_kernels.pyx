@@ -19,6 +19,10 @@ kernel tap ``w`` that touches the tile.  The loops live in ``_correlate.pxi``
 so that the same source also builds the AVX2 variant ``_kernels_avx2``.  Zero padding ('full'/'same' modes)
 is never materialised: the tap ranges are clipped to the input, per plane,
 per row and per column block.
+
+The same modules hold the Winograd F(3x3, 3x3) method for 2-D float64 data
+(``winograd_correlate``, from ``_winograd.pxi``, included by ``_correlate.pxi``),
+whose component correlations run on these kernels.
 """
 
 import threading
