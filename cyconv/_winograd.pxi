@@ -115,6 +115,15 @@ cdef inline Py_ssize_t _wino_panel(Py_ssize_t ow) noexcept nogil:
     return (tiles + n_panels - 1) // n_panels
 
 
+cdef inline Py_ssize_t _wino_n_panels(Py_ssize_t ow, Py_ssize_t panel) noexcept nogil:
+    return ((ow + 2) // 3 + panel - 1) // panel
+
+
+cdef inline double* _ring_row(double* h, Py_ssize_t row, Py_ssize_t ns) noexcept nogil:
+    """The slot of x row ``row`` (any sign) in the ring of five transformed rows."""
+    return h + (row % 5 + 5) % 5 * 5 * ns
+
+
 cdef void _wino_unit(const double* x, Py_ssize_t xh, Py_ssize_t xw, const double* u,
                      Py_ssize_t kp, Py_ssize_t kq, double* out, Py_ssize_t oh,
                      Py_ssize_t ow, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t unit,
@@ -125,7 +134,7 @@ cdef void _wino_unit(const double* x, Py_ssize_t xh, Py_ssize_t xw, const double
     ``ws``: this thread's buffers (winograd_workspace values).
     """
     cdef Py_ssize_t nt = (oh + 2) // 3, panel = _wino_panel(ow)
-    cdef Py_ssize_t n_panels = ((ow + 2) // 3 + panel - 1) // panel
+    cdef Py_ssize_t n_panels = _wino_n_panels(ow, panel)
     cdef Py_ssize_t t0 = unit // n_panels * WINO_STRIP, s0 = unit % n_panels * panel
     cdef Py_ssize_t rs = _min(WINO_STRIP, nt - t0), ss = _min(panel, (ow + 2) // 3 - s0)
     cdef Py_ssize_t nv = rs + kp - 1, ns = ss + kq - 1, c, tl, r, j, b
@@ -149,9 +158,9 @@ cdef void _wino_unit(const double* x, Py_ssize_t xh, Py_ssize_t xw, const double
         r = 3 * (t0 + tl) - ph
         for j in range(0 if tl == 0 else 2, 5):
             _wino_x_row(x + (r + j) * xw if 0 <= r + j < xh else NULL, xw, 3 * s0 - pw, ns,
-                        xe, h + ((r + j) % 5 + 5) % 5 * 5 * ns)
+                        xe, _ring_row(h, r + j, ns))
         for j in range(5):
-            hr[j] = h + ((r + j) % 5 + 5) % 5 * 5 * ns
+            hr[j] = _ring_row(h, r + j, ns)
         for b in range(5):
             cyconv_wino_bt(hr[0] + b * ns, hr[1] + b * ns, hr[2] + b * ns, hr[3] + b * ns,
                            hr[4] + b * ns, v + b * v_stride + tl * ns,
@@ -186,8 +195,7 @@ cdef Py_ssize_t winograd_workspace(Py_ssize_t kp, Py_ssize_t kq, Py_ssize_t ow) 
 
 def winograd_units(Py_ssize_t oh, Py_ssize_t ow):
     """Independent units of work (the most threads can share) for an oh x ow output."""
-    cdef Py_ssize_t panel = _wino_panel(ow)
-    return ((oh + 2) // 3 + WINO_STRIP - 1) // WINO_STRIP * (((ow + 2) // 3 + panel - 1) // panel)
+    return ((oh + 2) // 3 + WINO_STRIP - 1) // WINO_STRIP * _wino_n_panels(ow, _wino_panel(ow))
 
 
 def winograd_correlate(cnp.ndarray x not None, cnp.ndarray k not None,
