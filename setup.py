@@ -34,7 +34,9 @@ MODULES = ["_threads", "_kernels", "capi", "_conv_layer"]
 # The .py stays the source of truth and works uncompiled.
 COMPILED_PY = ["_signal"]
 # Extra builds of the kernels for newer instruction sets, picked at import
-# time by the CPU's features: (module, gcc/clang flags, msvc flags).
+# time by the CPU's features: (module, gcc/clang flags, msvc flags).  Each
+# lives in a package of its own whose __init__ checks the CPU, because the
+# module's init code is compiled for the instruction set too.
 # GCC's code for the float64 two-row kernel is sensitive to flags: with
 # CPython's default -fwrapv and generic tuning, W5 (1024^2 by 15^2) ran up to
 # ~18 % slower than a -march=native build on the development machine (Zen 4;
@@ -42,16 +44,26 @@ COMPILED_PY = ["_signal"]
 # -fno-wrapv (the kernels never rely on signed overflow wrapping) plus
 # -mtune=haswell (the first AVX2+FMA CPU) matched native there; either flag
 # alone did not (-fno-wrapv alone made W4 15 % slower).
-SIMD_VARIANTS = [("_kernels_avx2", ["-mavx2", "-mfma", "-mtune=haswell", "-fno-wrapv"],
-                  ["/arch:AVX2"])]
+# The AVX-512 build holds each accumulator in a 64-byte register: twice the
+# multiply-adds per instruction on CPUs with two 512-bit FMA units (Intel
+# Xeon since Skylake-SP, AMD Zen 4/5).  F+CD+BW+DQ+VL is the x86-64-v4 set,
+# spelt out because older compilers (manylinux2014's GCC 10) lack that name.
+SIMD_VARIANTS = [("_avx2.kernels", ["-mavx2", "-mfma", "-mtune=haswell", "-fno-wrapv"],
+                  ["/arch:AVX2"]),
+                 ("_avx512.kernels", ["-mavx512f", "-mavx512cd", "-mavx512bw", "-mavx512dq",
+                                      "-mavx512vl", "-mavx2", "-mfma", "-mbmi", "-mbmi2",
+                                      "-mlzcnt", "-mtune=skylake-avx512", "-fno-wrapv"],
+                  ["/arch:AVX512"])]
 SIMD_FLAGS = {}  # extension name -> {"unix": [...], "msvc": [...]}, filled by extensions()
 
 # C headers an extension includes (rebuilt when they change; shipped in the sdist).
 DEPENDS = {"_conv_layer": ["cyconv/_conv_layer_simd.h", "cyconv/_conv_layer_micro.h"],
            "_kernels": ["cyconv/_simd.h", "cyconv/_correlate.pxi", "cyconv/_winograd.pxi",
                         "cyconv/_winograd.h"],
-           "_kernels_avx2": ["cyconv/_simd.h", "cyconv/_correlate.pxi",
-                             "cyconv/_winograd.pxi", "cyconv/_winograd.h"]}
+           "_avx2.kernels": ["cyconv/_simd.h", "cyconv/_correlate.pxi",
+                             "cyconv/_winograd.pxi", "cyconv/_winograd.h"],
+           "_avx512.kernels": ["cyconv/_simd.h", "cyconv/_correlate.pxi",
+                               "cyconv/_winograd.pxi", "cyconv/_winograd.h"]}
 
 OPENMP_PROBE = textwrap.dedent(
     """
@@ -219,7 +231,7 @@ def extensions():
         for name, unix_flags, msvc_flags in SIMD_VARIANTS:
             ext = Extension(
                 f"cyconv.{name}",
-                [f"cyconv/{name}.pyx"],
+                [f"cyconv/{name.replace('.', '/')}.pyx"],
                 include_dirs=["cyconv", np.get_include()],
                 depends=DEPENDS.get(name, []),
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

@@ -16,7 +16,8 @@ in ``_simd.h`` (outputs held in SIMD registers across every tap).  Borders,
 complex and integer data use row updates ``out[j] += w * x[j + s]``
 over the contiguous column axis (which the compiler vectorises), for every
 kernel tap ``w`` that touches the tile.  The loops live in ``_correlate.pxi``
-so that the same source also builds the AVX2 variant ``_kernels_avx2``.  Zero padding ('full'/'same' modes)
+so that the same source also builds the AVX2 and AVX-512 variants
+(``_kernels_avx2``, ``_kernels_avx512``).  Zero padding ('full'/'same' modes)
 is never materialised: the tap ranges are clipped to the input, per plane,
 per row and per column block.
 
@@ -47,16 +48,31 @@ cdef extern from *:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     }
+    /* libgcc's check also asks the OS (XCR0) whether it saves the 512-bit state */
+    static int cyconv_cpu_has_avx512(void) {
+        __builtin_cpu_init();
+        return cyconv_cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f")
+            && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")
+            && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+    }
     #else
     static int cyconv_cpu_has_avx2_fma(void) { return 0; }
+    static int cyconv_cpu_has_avx512(void) { return 0; }
     #endif
     """
     int cyconv_cpu_has_avx2_fma() noexcept nogil
+    int cyconv_cpu_has_avx512() noexcept nogil
 
 
 def cpu_has_avx2_fma():
     """True when this CPU (and OS) can run the AVX2 + FMA kernel variant."""
     return bool(cyconv_cpu_has_avx2_fma())
+
+
+def cpu_has_avx512():
+    """True when this CPU (and OS) can run the AVX-512 kernel variant (F, CD, BW, DQ, VL)."""
+    return bool(cyconv_cpu_has_avx512())
 
 
 include "_correlate.pxi"

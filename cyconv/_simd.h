@@ -34,10 +34,12 @@ __attribute__((noinline, unused)) static void cyconv_prefetch_rows(
     __asm__ volatile("" ::: "memory");  /* else GCC finds no effect and drops the call */
 }
 
-/* One accumulator = one register: 32 bytes where AVX is on (the AVX2 build),
-   16 bytes on the baseline build (SSE2 / NEON), so that the eight
-   accumulators never spill. */
-#if defined(__AVX__)
+/* One accumulator = one register: 64 bytes where AVX-512 is on (the AVX-512
+   build), 32 where AVX is (the AVX2 build), 16 on the baseline build (SSE2 /
+   NEON), so that the eight accumulators never spill. */
+#if defined(__AVX512F__)
+#define CYCONV_VEC_BYTES 64
+#elif defined(__AVX__)
 #define CYCONV_VEC_BYTES 32
 #else
 #define CYCONV_VEC_BYTES 16

@@ -34,7 +34,7 @@ from cyconv import _dispatch, _threads
 from cyconv._kernels cimport correlate_nd
 from cyconv._openmp cimport omp_get_max_threads
 
-# The kernel variant this CPU runs (baseline or AVX2+FMA build), picked once
+# The kernel variant this CPU runs (baseline, AVX2+FMA or AVX-512 build), picked once
 # by cyconv._dispatch -- the same one the Python API uses.  The variants are
 # separate modules, so the specialisations are taken from the chosen
 # module's exported C functions (its __pyx_capi__ capsules); the baseline
@@ -71,7 +71,7 @@ if _dispatch.variant != "baseline":
 
 
 def kernel_variant():
-    """The kernel build the C-level API calls ('baseline' or 'avx2+fma')."""
+    """The kernel build the C-level API calls ('baseline', 'avx2+fma' or 'avx512')."""
     return _dispatch.variant
 
 

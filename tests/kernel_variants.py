@@ -3,17 +3,21 @@
 The API runs the best one; the others still ship (wheels run on any CPU),
 so tests exercise each directly.
 """
+import importlib
+
 from cyconv import _kernels
 
 VARIANTS = [_kernels]
-try:
-    from cyconv import _kernels_avx2
-    if _kernels.cpu_has_avx2_fma():
-        VARIANTS.append(_kernels_avx2)
-except ImportError:  # non-x86 build: only the baseline exists
-    pass
+for _name, _supported in (("_avx2.kernels", _kernels.cpu_has_avx2_fma),
+                          ("_avx512.kernels", _kernels.cpu_has_avx512)):
+    try:
+        _module = importlib.import_module(f"cyconv.{_name}")
+    except ImportError:  # non-x86 build, or a CPU without the instructions
+        continue
+    assert _supported()
+    VARIANTS.append(_module)
 
 
 def variant_id(module):
-    """'_kernels' or '_kernels_avx2', for test ids."""
-    return module.__name__.rsplit(".", 1)[-1]
+    """'baseline', 'avx2' or 'avx512', for test ids."""
+    return {"cyconv._kernels": "baseline"}.get(module.__name__, module.__name__.split(".")[1][1:])

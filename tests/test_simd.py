@@ -1,6 +1,7 @@
-"""Both compiled variants of the kernels (baseline and AVX2+FMA) are right and deterministic.
+"""Every compiled variant of the kernels this CPU runs (baseline, AVX2+FMA,
+AVX-512) is right and deterministic.
 
-The API runs the best variant the CPU supports; the other one still ships
+The API runs the best variant the CPU supports; the others still ship
 (wheels run on any CPU), so each is tested directly here.
 """
 import os
@@ -19,6 +20,8 @@ CASES = [  # (x shape, k shape, pad): valid, full and same-like offsets, 1-D/2-D
     ((5000,), (31,), (0,)), ((777,), (64,), (63,)), ((301,), (5,), (2,)),
     ((70, 133), (7, 7), (0, 0)), ((45, 90), (15, 3), (14, 2)), ((33, 40), (4, 4), (2, 2)),
     ((30, 30), (3, 3), (0, 0)), ((17, 19, 150), (3, 3, 3), (1, 1, 1)), ((12, 20, 70), (5, 2, 9), (0, 0, 0)),
+    # rows of 1-2 AVX-512 blocks plus a remainder (128 f32 / 64 f64 per block)
+    ((9, 300), (3, 5), (1, 2)), ((8, 520), (4, 3), (0, 0)),
 ]
 
 
@@ -64,11 +67,24 @@ def test_variant_matches_oracle_and_is_deterministic(variant, dtype, case):
         assert out.tobytes() == outs[0].tobytes()
 
 
-def test_dispatch_picks_a_variant_the_cpu_runs():
+def test_dispatch_picks_the_best_variant_the_cpu_runs():
     assert _dispatch.kernels in VARIANTS
-    assert _dispatch.variant in ("baseline", "avx2+fma")
-    if _kernels.cpu_has_avx2_fma() and len(VARIANTS) == 2:
-        assert _dispatch.variant == "avx2+fma"
+    assert _dispatch.variant in ("baseline", "avx2+fma", "avx512")
+    if os.environ.get("CYCONV_SIMD", "auto") == "auto":
+        assert _dispatch.kernels is VARIANTS[-1]   # VARIANTS lists the best last
+
+
+@pytest.mark.parametrize("cap, allowed", [("baseline", {"baseline"}),
+                                          ("avx2", {"baseline", "avx2+fma"}),
+                                          ("avx512", {"baseline", "avx2+fma", "avx512"})])
+def test_cyconv_simd_caps_the_variant(cap, allowed):
+    import subprocess
+    code = "from cyconv import _dispatch; print(_dispatch.variant)"
+    env = {**os.environ, "CYCONV_SIMD": cap}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=os.path.dirname(os.path.abspath(os.sep)), timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() in allowed
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
@@ -116,3 +132,19 @@ def test_large_float32_planes(variant, ks, pad):
     assert np.all(np.abs(outs[0] - ref) <= 4 * np.prod(ks) * eps * (scale + 1e-30))
     for out in outs[1:]:
         assert out.tobytes() == outs[0].tobytes()
+
+
+@pytest.mark.parametrize("package, supported", [("_avx2", _kernels.cpu_has_avx2_fma),
+                                                ("_avx512", _kernels.cpu_has_avx512)])
+def test_importing_a_variant_the_cpu_lacks_raises_instead_of_crashing(package, supported):
+    """The variant's init code uses its instructions (SIGILL on other CPUs);
+    its package checks the CPU first and raises ImportError."""
+    import subprocess
+    code = f"import cyconv.{package}.kernels"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.abspath(os.sep)), timeout=60)
+    if supported() or "ModuleNotFoundError" in res.stderr:   # non-x86 builds lack both
+        assert res.returncode == 0 or "ModuleNotFoundError" in res.stderr, res.stderr
+    else:
+        assert res.returncode == 1, (res.returncode, res.stderr)   # not -SIGILL
+        assert "ImportError" in res.stderr and package in res.stderr

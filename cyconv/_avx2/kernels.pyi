@@ -1,4 +1,4 @@
-"""Type stubs for cyconv._kernels_avx2, the AVX2+FMA build of _kernels (same source)."""
+"""Type stubs for cyconv._avx2.kernels, the AVX2+FMA build of _kernels (same source)."""
 
 from collections.abc import Sequence
 

@@ -28,4 +28,4 @@ from cyconv._kernels cimport (CYCONV_BLOCK_BYTES, CYCONV_NARROW_BYTES,
                               complex64_t, complex128_t, correlate_block, real_t,
                               scalar_t)
 
-include "_correlate.pxi"
+include "../_correlate.pxi"
