@@ -49,6 +49,8 @@ echo "$(basename "$SDIST")" | tee -a "$REPORT"
 say "2. sdist contents"
 tar tzf "$SDIST" > "$WORK/sdist.txt"
 for f in cyconv/_kernels.pyx cyconv/_kernels.pxd cyconv/_threads.pyx cyconv/_openmp.pxd \
+         cyconv/_avx2/__init__.py cyconv/_avx2/kernels.pyx cyconv/_avx512/__init__.py \
+         cyconv/_avx512/kernels.pyx cyconv/_avx512/kernels.pxd \
          cyconv/capi.pyx cyconv/capi.pxd cyconv/capi.pyi cyconv/py.typed setup.py \
          pyproject.toml LICENSE LICENSES/LICENSE-libgomp.txt tests/test_capi.py; do
     grep -q "^cyconv-[^/]*/$f\$" "$WORK/sdist.txt" || { echo "sdist lacks $f"; exit 1; }
