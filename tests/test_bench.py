@@ -71,3 +71,24 @@ def test_cli_quick_json(tmp_path):
     rows = json.loads(out.read_text())
     assert rows[0]["id"] == "W10" and rows[0]["cyconv_ms"] > 0
     assert "speed-up" in run.stdout
+
+
+def test_scaling_script_times_checks_bits_and_reads_the_peak(tmp_path):
+    """benchmarks/scaling.py: one row per workload and thread count, speed-ups
+    relative to the first count, the bitwise check, and the FMA peak."""
+    import pathlib
+
+    script = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "scaling.py"
+    out = tmp_path / "scaling.json"
+    run = subprocess.run([sys.executable, str(script), "W10", "W7", "--threads", "1,2",
+                          "--repeats", "2", "--json", str(out)],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = json.loads(out.read_text())
+    assert [(r["id"], r["threads"]) for r in rows] == [("W10", 1), ("W7", 1), ("W10", 2), ("W7", 2)]
+    for r in rows:
+        assert r["ms"] > 0 and r["gflops"] > 0 and r["bitwise_same_as_1t"] is True
+        assert r["method"] == "direct"
+        assert r["peak_gflops"] > 0 and 0 < r["of_peak"]   # threadpoolctl is a test extra
+    assert rows[0]["speedup"] == 1.0 and rows[1]["speedup"] == 1.0
+    assert "W7" in run.stdout and "bitwise" in run.stdout
