@@ -23,22 +23,13 @@ import time
 import numpy as np
 
 import cyconv
-from cyconv._bench import WORKLOADS, _out_shape
+from cyconv._bench import WORKLOADS, _calibrate, _out_shape
 
 
 def median_seconds(fn, repeats, min_time=0.05):
     """Median seconds per call over ``repeats`` samples of at least ``min_time``."""
-    fn()
-    number = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt >= min_time:
-            break
-        number *= 2
-    samples = [dt / number]
+    number, first = _calibrate(fn, min_time)
+    samples = [first]
     for _ in range(repeats - 1):
         t0 = time.perf_counter()
         for _ in range(number):
