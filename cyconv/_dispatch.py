@@ -11,6 +11,7 @@ what dispatch gains.
 
 import importlib
 import os
+import warnings
 
 from cyconv import _kernels
 
@@ -25,6 +26,9 @@ _CAPS = {"auto": 0, "avx512": 0, "avx2": 1, "baseline": len(_VARIANTS)}
 
 def _select():
     cap = os.environ.get("CYCONV_SIMD", "auto").lower()
+    if cap not in _CAPS:
+        warnings.warn(f"CYCONV_SIMD={cap!r} is not one of {', '.join(_CAPS)}: ignored",
+                      RuntimeWarning, stacklevel=2)
     for module, name, supported in _VARIANTS[_CAPS.get(cap, 0):]:
         if supported():
             try:

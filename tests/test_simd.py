@@ -87,6 +87,19 @@ def test_cyconv_simd_caps_the_variant(cap, allowed):
     assert res.stdout.strip() in allowed
 
 
+def test_an_unknown_cyconv_simd_value_warns_and_is_ignored():
+    import subprocess
+    code = "from cyconv import _dispatch; print(_dispatch.variant)"
+    run = [sys.executable, "-c", code]
+    cwd = os.path.dirname(os.path.abspath(os.sep))
+    bad = subprocess.run(run, capture_output=True, text=True, cwd=cwd, timeout=60,
+                         env={**os.environ, "CYCONV_SIMD": "avx2x"})
+    auto = subprocess.run(run, capture_output=True, text=True, cwd=cwd, timeout=60,
+                          env={**os.environ, "CYCONV_SIMD": "auto"})
+    assert bad.returncode == 0 and "CYCONV_SIMD='avx2x'" in bad.stderr, bad.stderr
+    assert bad.stdout == auto.stdout
+
+
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
 def test_correlate_new_converts_and_allocates(variant):
     """correlate_new: copies inputs that are not C-contiguous arrays of ``dtype``,
