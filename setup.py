@@ -60,9 +60,9 @@ SIMD_FLAGS = {}  # extension name -> {"unix": [...], "msvc": [...]}, filled by e
 DEPENDS = {"_conv_layer": ["cyconv/_conv_layer_simd.h", "cyconv/_conv_layer_micro.h"],
            "_kernels": ["cyconv/_simd.h", "cyconv/_correlate.pxi", "cyconv/_winograd.pxi",
                         "cyconv/_winograd.h"],
-           "_avx2.kernels": ["cyconv/_simd.h", "cyconv/_correlate.pxi",
+           "_avx2.kernels": ["cyconv/_simd.h", "cyconv/_variant.pxi", "cyconv/_correlate.pxi",
                              "cyconv/_winograd.pxi", "cyconv/_winograd.h"],
-           "_avx512.kernels": ["cyconv/_simd.h", "cyconv/_correlate.pxi",
+           "_avx512.kernels": ["cyconv/_simd.h", "cyconv/_variant.pxi", "cyconv/_correlate.pxi",
                                "cyconv/_winograd.pxi", "cyconv/_winograd.h"]}
 
 OPENMP_PROBE = textwrap.dedent(
