@@ -129,24 +129,51 @@ def _calibrate(fn, min_time=0.02, warm=False):
         number *= 4
 
 
-def _time_interleaved(fns, repeats, warm=()):
+def _sample(fn, number, min_time=0.02):
+    """Seconds per call over batches of ``number`` calls lasting ``min_time`` in all.
+
+    The calibration's ``number`` is too small when the calibration itself was
+    slowed; the time floor keeps every sample long enough to mean something.
+    """
+    calls, t0 = 0, time.perf_counter()
+    while True:
+        for _ in range(number):
+            fn()
+        calls += number
+        dt = time.perf_counter() - t0
+        if dt >= min_time or calls >= 1 << 16:
+            return dt / calls
+
+
+# In --quick, a function whose sample costs less than this still gets
+# QUICK_CHEAP_REPEATS samples.  With 16 threads, another library's thread
+# pool can slow the calls that follow its own for a while (OpenCV's first
+# 2-D call there left cyconv's next calls at 8-16 ms instead of 0.2 ms for
+# ~0.3 s), and a single sample reported that stall as the result (W3 once
+# 0.06x, W4 0.17x).  A median of three, taken in rounds, does not.
+QUICK_CHEAP_S = 0.1
+QUICK_CHEAP_REPEATS = 3
+
+
+def _time_interleaved(fns, repeats, warm=(), cheap_repeats=1):
     """Median seconds per call of each of ``fns`` (name -> callable).
 
     The samples are taken in rounds, one of each function per round, so that
     a burst of load on a shared machine falls on all of them alike rather
     than on whichever happened to be running.  ``warm``: names that have
-    already run once.
+    already run once.  ``cheap_repeats``: at least this many samples for a
+    function whose first sample took under QUICK_CHEAP_S.
     """
-    numbers, samples = {}, {}
+    numbers, samples, wanted = {}, {}, {}
     for name, fn in fns.items():
         numbers[name], first = _calibrate(fn, warm=name in warm)
         samples[name] = [first]
-    for _ in range(repeats - 1):
+        cheap = first * numbers[name] < QUICK_CHEAP_S
+        wanted[name] = max(repeats, cheap_repeats if cheap else 1)
+    for r in range(1, max(wanted.values())):
         for name, fn in fns.items():
-            t0 = time.perf_counter()
-            for _ in range(numbers[name]):
-                fn()
-            samples[name].append((time.perf_counter() - t0) / numbers[name])
+            if r < wanted[name]:
+                samples[name].append(_sample(fn, numbers[name]))
     return {name: statistics.median(v) for name, v in samples.items()}
 
 
@@ -189,7 +216,8 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
                                                      f"{took:.1f} s"}
                     continue
                 peers[name] = fn
-            times = _time_interleaved({**ours, **peers}, 1 if quick else repeats, warm=peers)
+            times = _time_interleaved({**ours, **peers}, 1 if quick else repeats, warm=peers,
+                                      cheap_repeats=QUICK_CHEAP_REPEATS if quick else 1)
             row["cyconv_ms"] = min(times[name] for name in ours) * 1e3
             row["cyconv_method"] = cyconv.choose_conv_method(x, k, mode)
             for name in peers:
@@ -227,7 +255,8 @@ def main(argv=None):
     p.add_argument("workloads", nargs="*", help=f"subset of {', '.join(WORKLOADS)}")
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--quick", action="store_true", help="one timed repeat each (< 1 minute)")
+    p.add_argument("--quick", action="store_true",
+                   help="one timed repeat each, three for fast calls (< 1 minute)")
     p.add_argument("--json", help="write the results to this JSON file")
     p.add_argument("--plot", help="write a PNG bar chart (needs matplotlib)")
     args = p.parse_args(argv)
@@ -235,8 +264,8 @@ def main(argv=None):
         if w not in WORKLOADS:
             p.error(f"unknown workload {w!r}")
     threads = tuple(int(t) for t in args.threads.split(","))
-    print(f"cyconv {cyconv.__version__} bench: threads {threads}, median of "
-          f"{1 if args.quick else args.repeats}")
+    repeats = (f"1 (fast calls: {QUICK_CHEAP_REPEATS})" if args.quick else args.repeats)
+    print(f"cyconv {cyconv.__version__} bench: threads {threads}, median of {repeats}")
     res = run(args.workloads or None, threads, args.repeats, args.quick,
               progress=lambda *a, **kw: print(*a, **kw, file=sys.stderr))
     print(format_table(res))
