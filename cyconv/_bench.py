@@ -1,6 +1,7 @@
 """Side-by-side benchmark of cyconv against its peers (``python -m cyconv bench``).
 
-Runs the standard workloads W1-W10 for cyconv and every peer that is
+Runs the standard workloads W1-W10 (and N1-N5, cyconv.ndimage: see
+_bench_ndimage) for cyconv and every peer that is
 installed (numpy, scipy.signal direct/fft/oaconvolve, scipy.ndimage, OpenCV,
 torch), in this process, on the same random data, at each requested thread
 count.  Every peer's answer is checked against cyconv's before it is timed.
@@ -18,6 +19,7 @@ import time
 import numpy as np
 
 import cyconv
+from cyconv import _bench_ndimage
 
 # id: (description, ndim, input shape, kernel shape, dtype, mode)
 WORKLOADS = {
@@ -181,8 +183,12 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
     """Run the comparison; return a list of result dicts."""
     rng = np.random.default_rng(0)
     results = []
-    ids = workloads or list(WORKLOADS)
+    ids = workloads or list(WORKLOADS) + list(_bench_ndimage.WORKLOADS)
     for wid in ids:
+        if wid in _bench_ndimage.WORKLOADS:
+            for n in threads:
+                results.append(_run_filter(wid, rng, n, repeats, quick, progress))
+            continue
         desc, xs, ks, dtype, mode = WORKLOADS[wid]
         x = rng.standard_normal(xs).astype(dtype)
         k = rng.standard_normal(ks).astype(dtype)
@@ -232,6 +238,44 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
     return results
 
 
+def _run_filter(wid, rng, n, repeats, quick, progress):
+    """One cyconv.ndimage workload (see :mod:`cyconv._bench_ndimage`) at n threads."""
+    desc, shape, _, taps = _bench_ndimage.WORKLOADS[wid]
+    ours, peer_fns, x, tol = _bench_ndimage.make(wid, rng, n)
+    row = {"id": wid, "workload": desc, "threads": n, "peers": {},
+           "gflop": 2 * float(np.prod(shape)) * taps / 1e9, "cyconv_method": "direct"}
+    progress(f"  {wid:4s} {desc:34s} threads={n} ...", end="", flush=True)
+    ref = np.asarray(ours(), dtype=np.float64)
+    peers = {}
+    for name, fn in peer_fns.items():
+        try:
+            got = np.asarray(fn(), dtype=np.float64)
+        except Exception as exc:  # a peer that cannot do it is skipped, not fatal
+            row["peers"][name] = {"error": f"{type(exc).__name__}: {exc}"[:80]}
+            continue
+        # integers: scipy's running float64 means may land one below the exact one
+        bad = got.shape != ref.shape or (np.abs(got - ref).max() > 1 if tol == 0
+                                         else np.abs(got - ref).max() > tol * np.abs(ref).max())
+        if bad:
+            row["peers"][name] = {"error": "answer differs from cyconv's"}
+            continue
+        peers[name] = fn
+    times = _time_interleaved({"cyconv": ours, **peers}, 1 if quick else repeats,
+                              warm={"cyconv", *peers},
+                              cheap_repeats=QUICK_CHEAP_REPEATS if quick else 1)
+    row["cyconv_ms"] = times["cyconv"] * 1e3
+    for name in peers:
+        row["peers"][name] = {"ms": times[name] * 1e3}
+    if peers:
+        best = min(peers, key=lambda p: times[p])
+        row["best_peer"], row["best_peer_ms"] = best, times[best] * 1e3
+        row["ratio"] = times[best] / times["cyconv"]
+        if "scipy.ndimage" in peers:
+            row["ratio_scipy"] = times["scipy.ndimage"] / times["cyconv"]
+    progress(f" {row['cyconv_ms']:.3f} ms")
+    return row
+
+
 def format_table(results):
     lines = [f"{'id':4s} {'thr':>3s} {'cyconv ms':>10s} {'GFLOP/s':>8s} {'method':>8s}  "
              f"{'best peer':24s} {'peer ms':>9s} {'GFLOP/s':>8s} {'speed-up':>8s}"]
@@ -252,7 +296,8 @@ def main(argv=None):
 
     p = argparse.ArgumentParser(prog="python -m cyconv bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("workloads", nargs="*", help=f"subset of {', '.join(WORKLOADS)}")
+    p.add_argument("workloads", nargs="*",
+                   help=f"subset of {', '.join([*WORKLOADS, *_bench_ndimage.WORKLOADS])}")
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--quick", action="store_true",
@@ -261,7 +306,7 @@ def main(argv=None):
     p.add_argument("--plot", help="write a PNG bar chart (needs matplotlib)")
     args = p.parse_args(argv)
     for w in args.workloads:
-        if w not in WORKLOADS:
+        if w not in WORKLOADS and w not in _bench_ndimage.WORKLOADS:
             p.error(f"unknown workload {w!r}")
     threads = tuple(int(t) for t in args.threads.split(","))
     repeats = (f"1 (fast calls: {QUICK_CHEAP_REPEATS})" if args.quick else args.repeats)

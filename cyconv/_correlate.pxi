@@ -222,8 +222,10 @@ cdef void _zero_rows(const scalar_t* x, const Py_ssize_t* x_shape,
     cdef int lead = ndim - 2
     cdef Py_ssize_t oh = out_shape[lead], ow = out_shape[lead + 1]
     cdef Py_ssize_t plane0 = 0, c_lo = 0, c_hi = 1
+    # (a one-row kernel shares no input row between the two output rows: the
+    # eight-accumulator block of correlate_row then keeps more chains in flight)
     if scalar_t is float or scalar_t is double:
-        if lead <= 1 and i + 1 < oh:
+        if lead <= 1 and i + 1 < oh and k_shape[lead] > 1:
             if lead == 1:
                 plane0 = q - pad[0]
                 c_lo = _max(0, pad[0] - q)
@@ -359,6 +361,57 @@ cdef void _border_row(const scalar_t* x, const Py_ssize_t* x_shape,
                   + j0, o_shape, zero, ndim, 0, 0, 0, w)
 
 
+cdef void _edge_columns(const scalar_t* x, const Py_ssize_t* x_shape,
+                        const scalar_t* k, const Py_ssize_t* k_shape,
+                        scalar_t* out, const Py_ssize_t* out_shape,
+                        const Py_ssize_t* pad, int ndim, Py_ssize_t q, Py_ssize_t i,
+                        Py_ssize_t j0, Py_ssize_t j1, const Border* border) noexcept nogil:
+    """Row i of plane q, columns [j0, j1), when every tap but the columns' lies
+    inside x: each output is summed directly, its columns read through the
+    border map.  For the few columns of a small kernel's edge band this is
+    far cheaper than gathering a window (sobel 2048^2: -0.5 ms of 3.5)."""
+    cdef int lead = ndim - 2, d
+    cdef Py_ssize_t xh = x_shape[lead], xw = x_shape[lead + 1]
+    cdef Py_ssize_t kh = k_shape[lead], kw = k_shape[lead + 1], pw = pad[lead + 1]
+    cdef Py_ssize_t rem, j, r, a, b, col, n_rows = kh, plane = 0
+    cdef Py_ssize_t o_idx[MAX_NDIM]
+    cdef Py_ssize_t c[MAX_NDIM]
+    cdef scalar_t cval = 0, acc
+    cdef const scalar_t* xrow
+    cdef const scalar_t* krow
+    cdef scalar_t* orow = out + (q * out_shape[lead] + i) * out_shape[lead + 1]
+    if border.mode == BORDER_CONSTANT:
+        cval = (<const scalar_t*>border.cval)[0]
+    rem = q
+    for d in range(lead - 1, -1, -1):
+        o_idx[d] = rem % out_shape[d]
+        rem = rem // out_shape[d]
+    for d in range(lead):
+        n_rows *= k_shape[d]
+    for j in range(j0, j1):
+        acc = 0
+        for d in range(lead):
+            c[d] = 0
+        for r in range(n_rows):
+            a = r % kh
+            if a == 0:
+                plane = _plane_offset(x_shape, o_idx, c, pad, lead, border.mode)
+            xrow = x + (plane * xh + i + a - pad[lead]) * xw
+            krow = k + r * kw
+            for b in range(kw):
+                col = border_index(j + b - pw, xw, border.mode)
+                acc = acc + krow[b] * (cval if col < 0 else xrow[col])
+            if a == kh - 1:
+                d = lead - 1
+                while d >= 0:
+                    c[d] += 1
+                    if c[d] < k_shape[d]:
+                        break
+                    c[d] = 0
+                    d -= 1
+        orow[j] = acc
+
+
 cdef void _border_rows(const scalar_t* x, const Py_ssize_t* x_shape,
                        const scalar_t* k, const Py_ssize_t* k_shape,
                        scalar_t* out, const Py_ssize_t* out_shape,
@@ -372,6 +425,7 @@ cdef void _border_rows(const scalar_t* x, const Py_ssize_t* x_shape,
     cdef int lead = ndim - 2, d
     cdef Py_ssize_t oh = out_shape[lead], rows = 2 if i + 1 < oh else 1
     cdef Py_ssize_t ci0, ci1, rem, o, r
+    cdef Py_ssize_t narrow = CYCONV_NARROW_BYTES // sizeof(scalar_t)
     cdef bint inner = i >= pad[lead] and i + rows - 1 - pad[lead] + k_shape[lead] <= x_shape[lead]
     rem = q
     for d in range(lead - 1, -1, -1):
@@ -384,6 +438,13 @@ cdef void _border_rows(const scalar_t* x, const Py_ssize_t* x_shape,
         ci0 = ci1 = j1
     else:
         _zero_rows(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i, ci0, ci1)
+        if ci0 - j0 < narrow and j1 - ci1 < narrow:
+            for r in range(rows):
+                _edge_columns(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + r, j0,
+                              ci0, border)
+                _edge_columns(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + r, ci1,
+                              j1, border)
+            return
     for r in range(rows):
         if j0 < ci0:
             _border_row(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + r, j0, ci0,

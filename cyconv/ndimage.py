@@ -260,11 +260,19 @@ def _store(buf, output, exact):
     toward zero for integer outputs; integers wrap around)."""
     if output.dtype.kind == "b":
         np.not_equal(buf, 0, out=output)
-    elif output.dtype.kind in "iu" and buf.dtype.kind in "fu":
-        src = buf.view(np.int64) if buf.dtype == _U64 else buf.astype(np.int64)
-        np.copyto(output, src, casting="unsafe")
+    elif output.dtype.kind in "iu" and buf.dtype == _U64:
+        np.copyto(output, buf.view(np.int64), casting="unsafe")
+    elif output.dtype.kind in "iu" and buf.dtype.kind == "f" and not _fits(buf, output.dtype):
+        # out of the output's range: through int64, where the cast is defined and wraps
+        np.copyto(output, buf.astype(np.int64), casting="unsafe")
     else:
         np.copyto(output, buf, casting="unsafe")
+
+
+def _fits(buf, dtype):
+    """True when every value of the float array ``buf`` lies in the integer ``dtype``'s range."""
+    info = np.iinfo(dtype)
+    return buf.size == 0 or bool(info.min <= buf.min() and buf.max() <= info.max)
 
 
 def _direct_into(output, buf):
@@ -799,6 +807,8 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
     if not todo:
         output[...] = input
         return output
+    if _integer_means(input, output, todo, cval, workers):
+        return output
     src = input
     for idx, (ax, s, m, o) in enumerate(todo):
         pshape = list(src.shape)
@@ -813,6 +823,43 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
             _uniform_pass(src, s, ax, dst, m, cval, o, workers)
         src = dst
     return output
+
+
+def _int_range(dtype):
+    info = np.iinfo(np.uint8 if dtype.kind == "b" else dtype)
+    return (0, 1) if dtype.kind == "b" else (int(info.min), int(info.max))
+
+
+def _integer_means(src, output, todo, cval, workers):
+    """uniform_filter of integers into an integer output wide enough for them:
+    the passes' truncated means held as exact integers in one float buffer
+    chain (float32 while ``max|x| * size < 2**24``), cast to ``output`` once.
+    Each pass sums exactly, divides and truncates toward zero, exactly as
+    storing every pass in ``output``'s dtype would; the per-pass integer
+    conversions were most of the time.  Returns False where it does not apply."""
+    if src.dtype.kind not in "biu" or output.dtype.kind not in "iu":
+        return False
+    lo, hi = _int_range(src.dtype)
+    olo, ohi = _int_range(output.dtype)
+    constant = any(_BORDERS.get(m) == 1 for _, _, m, _ in todo)
+    if not olo <= lo <= hi <= ohi or (constant and not (float(cval).is_integer()
+                                                        and lo <= cval <= hi)):
+        return False
+    top = max(-lo, hi) * max(s for _, s, _, _ in todo)
+    if top >= 2**53:
+        return False
+    cdt = _F32 if top < 2**24 else _F64
+    cur = np.ascontiguousarray(src, dtype=cdt)
+    for ax, size, mode, origin in todo:
+        shape = list(cur.shape)
+        if mode == "valid":
+            shape[ax] -= size - 1
+        sums = np.empty(shape, dtype=cdt)
+        _correlate1d_into(cur, np.ones(size), ax, sums, mode, cval, origin, workers)
+        np.trunc(np.divide(sums, size, out=sums), out=sums)
+        cur = sums
+    np.copyto(output, cur, casting="unsafe")
+    return True
 
 
 def _gaussian_kernel1d(sigma, order, radius):
@@ -954,6 +1001,38 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     return _separable(input, output, steps, cval, workers)
 
 
+# A small integer kernel that is the sum or product of 1-D passes runs as one
+# N-d kernel call when it has at most this many taps: one pass over memory
+# instead of one per axis (sobel 2048^2 f32: 3 memory-bound passes -> 1).
+_COMBINED_TAPS = 27
+
+
+def _one_pass(input, output, weights, modes, cval, workers):
+    """``weights`` (the N-d kernel equal to a filter's 1-D passes) in one kernel call,
+    or None when that would not give the passes' answer.
+
+    It does when the passes are linear maps of exactly computed values: the
+    same index-map mode on every axis (a nonzero constant is added once per
+    pass, not once per tap), and no float-to-integer truncation between
+    passes (integer data with integer weights is exact, and the wrap-around
+    of an integer output commutes with the sums).
+    """
+    codes = {_BORDERS.get(m, m) for m in modes}
+    if len(codes) != 1 or weights.size > _COMBINED_TAPS:
+        return None
+    mode = modes[0]
+    if mode == "valid" and any(n < k for n, k in zip(input.shape, weights.shape)):
+        return None
+    if _BORDERS.get(mode) == 1 and cval != 0:
+        return None
+    shape = input.shape if mode != "valid" else _valid_shape(input.shape, weights.shape, "weights")
+    output = _output(output, input, shape, input.dtype.kind == "c")
+    if input.dtype.kind in "fc" and output.dtype.kind in "biu":
+        return None  # scipy truncates each pass's result
+    pad = tuple(0 if mode == "valid" else k // 2 for k in weights.shape)
+    return _filter(input, weights, pad, shape, mode, cval, output, workers)
+
+
 def _derivative_filter(input, axis, output, mode, cval, derivative, smooth, workers):
     """prewitt/sobel: ``derivative`` along ``axis``, ``smooth`` along the others."""
     input = _as_array(input, "input")
@@ -961,6 +1040,14 @@ def _derivative_filter(input, axis, output, mode, cval, derivative, smooth, work
     modes = [_check_mode(m) for m in _sequence(mode, input.ndim, "mode")]
     _threads.resolve_workers(workers)
     cval = _cval(cval, input.dtype.kind == "c")
+    weights = np.ones((1,) * input.ndim, dtype=np.int64)
+    for ax in range(input.ndim):
+        w = derivative if ax == axis else smooth
+        weights = weights * w.reshape([-1 if d == ax else 1 for d in range(input.ndim)])
+    if not isinstance(output, np.ndarray) or not np.may_share_memory(output, input):
+        done = _one_pass(input, output, weights, modes, cval, workers)
+        if done is not None:
+            return done
     steps = [(axis, derivative, modes[axis], 0)]
     steps += [(ax, smooth, modes[ax], 0) for ax in range(input.ndim) if ax != axis]
     return _separable(input, output, steps, cval, workers)
@@ -1141,6 +1228,23 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None, workers=
     """
     def derivative2(input, axis, output, mode, cval):
         return correlate1d(input, [1, -2, 1], axis, output, mode, cval, 0, workers=workers)
+    a = _as_array(input, "input")
+    ax = _axes(axes, a.ndim)
+    if ax and (not isinstance(output, np.ndarray) or not np.may_share_memory(output, a)):
+        # the sum of the second differences is one cross-shaped kernel
+        modes = [_check_mode(m) for m in _sequence(mode, len(ax), "mode")]
+        weights = np.zeros([3 if d in ax else 1 for d in range(a.ndim)], dtype=np.int64)
+        centre = tuple(1 if d in ax else 0 for d in range(a.ndim))
+        for d in ax:
+            for off in (0, 2):
+                weights[centre[:d] + (off,) + centre[d + 1:]] += 1
+        weights[centre] = -2 * len(ax)
+        _threads.resolve_workers(workers)
+        cv = _cval(cval, a.dtype.kind == "c")
+        done = _one_pass(a, output, weights, modes + modes[:1] * (a.ndim - len(ax)), cv, workers) \
+            if a.ndim == len(ax) or len(set(modes)) == 1 else None
+        if done is not None:
+            return done
     return generic_laplace(input, derivative2, output, mode, cval, axes=axes)
 
 

@@ -6,6 +6,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from cyconv import _bench
 
@@ -131,3 +132,13 @@ def test_time_interleaved_cheap_repeats():
     # slow: one warm-up call and one sample (over QUICK_CHEAP_S); fast: three samples
     assert calls["slow"] == 2
     assert calls["fast"] > 3
+
+
+def test_ndimage_workloads_check_and_time_their_peers():
+    """N-workloads (cyconv.ndimage): every installed peer's answer is checked
+    against cyconv's before it is timed, and a ratio is reported."""
+    pytest.importorskip("scipy")
+    row = _bench.run(["N5"], threads=(1,), quick=True, progress=lambda *a, **k: None)[0]
+    assert row["id"] == "N5" and row["cyconv_ms"] > 0
+    assert "ms" in row["peers"]["scipy.ndimage"], row["peers"]
+    assert row["ratio_scipy"] > 0 and row["best_peer"] in row["peers"]
