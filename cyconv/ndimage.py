@@ -24,6 +24,9 @@ Where cyconv differs from scipy.ndimage (all documented in the README):
 * ``mode='valid'`` (an extension) returns only the outputs whose window lies
   inside the input, of shape ``n - k + 1`` per filtered axis;
 * float16 input is accepted (computed in float32);
+* large kernels of float data go to the FFT (or Winograd) method where
+  ``cyconv.correlate``'s ``auto`` would take it (never integers, whose
+  direct sums are exact);
 * argument errors are ``ValueError``/``TypeError`` naming the argument; where
   scipy raises ``RuntimeError`` the exception is also a ``RuntimeError``, so
   code that caught scipy's keeps working.
@@ -45,7 +48,7 @@ import warnings
 
 import numpy as np
 
-from cyconv import _threads
+from cyconv import _fft, _signal, _threads
 from cyconv._dispatch import kernels as _kernels
 
 __all__ = ["correlate", "convolve", "correlate1d", "convolve1d", "uniform_filter1d",
@@ -320,6 +323,11 @@ def _filter(src, weights, pad, out_shape, mode, cval, output, workers):
         return output
     x = _kernel_dtype_array(src, cdt)
     k = _kernel_weights(weights, cdt)
+    if not exact:
+        method = _fft.choose_method(x, k, "valid" if mode == "valid" else "same")
+        if method != "direct":
+            _store(_transformed(x, k, pad, mode, cval, method, workers), output, exact)
+            return output
     if _direct_into(output, cdt) and not np.may_share_memory(output, src) \
             and not np.may_share_memory(output, x):
         buf = output
@@ -329,6 +337,26 @@ def _filter(src, weights, pad, out_shape, mode, cval, output, workers):
     if buf is not output:
         _store(buf, output, exact)
     return output
+
+
+_NP_PAD = {"reflect": "symmetric", "grid-mirror": "symmetric", "mirror": "reflect",
+           "nearest": "edge", "wrap": "wrap", "grid-wrap": "wrap"}
+
+
+def _transformed(x, k, pad, mode, cval, method, workers):
+    """Large kernels: the FFT (or Winograd) method that ``auto`` picks for the
+    same problem in scipy.signal's terms, on x extended by the mode (those
+    methods read every input anyway, so the extension is one copy of x).
+    Never for exactly computed integers: their rounding is not exact."""
+    if mode != "valid":
+        widths = [(p, s - 1 - p) for p, s in zip(pad, k.shape)]
+        if _BORDERS[mode] == 1:
+            x = np.pad(x, widths, mode="constant", constant_values=cval)
+        else:
+            x = np.pad(x, widths, mode=_NP_PAD[mode])
+    # scipy.signal's correlate conjugates its kernel: hand it the conjugate of ours
+    return _signal.correlate(x, k.conj() if k.dtype.kind == "c" else k, "valid", method=method,
+                             workers=workers)
 
 
 def _valid_shape(shape, kshape, what):

@@ -472,3 +472,39 @@ def test_fuzz_against_scipy(data, func, mode, dtype, ndim, workers):
         np.testing.assert_array_equal(got, want.astype(bool))
     else:
         assert_matches(got, want)
+
+
+@pytest.mark.parametrize("mode", MODES + ["valid"])
+def test_large_kernels_take_the_fft_and_match(mode, recorded_methods):
+    rng = np.random.default_rng(22)
+    x = rng.standard_normal((300, 260))
+    w = rng.standard_normal((41, 37))
+    got = cy.correlate(x, w, mode=mode, cval=0.5)
+    assert recorded_methods and set(recorded_methods) != {"direct"}
+    if mode == "valid":
+        want = sp.correlate(x, w, mode="constant", cval=np.nan)
+        want = want[~np.isnan(want)].reshape(got.shape)
+    else:
+        want = sp.correlate(x, w, mode=mode, cval=0.5)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
+    recorded_methods.clear()
+    xi = rng.integers(-1000, 1000, (300, 260))
+    wi = rng.integers(-5, 6, (41, 37))
+    if mode != "valid":
+        np.testing.assert_array_equal(cy.correlate(xi, wi, mode=mode), sp.correlate(xi, wi, mode=mode))
+    assert not recorded_methods  # exact integers never leave the direct kernels
+
+
+@pytest.fixture
+def recorded_methods(monkeypatch):
+    """The methods cyconv.ndimage's transformed path was asked for."""
+    import cyconv.ndimage as mod
+    seen = []
+    real = mod._transformed
+
+    def spy(x, k, pad, mode, cval, method, workers):
+        seen.append(method)
+        return real(x, k, pad, mode, cval, method, workers)
+
+    monkeypatch.setattr(mod, "_transformed", spy)
+    return seen
