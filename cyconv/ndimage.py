@@ -323,6 +323,9 @@ def _filter(src, weights, pad, out_shape, mode, cval, output, workers):
         return output
     x = _kernel_dtype_array(src, cdt)
     k = _kernel_weights(weights, cdt)
+    if src.ndim == 0:  # a 0-d input: one product, no axis to extend
+        _store(np.asarray(x * k, dtype=cdt).reshape(()), output, exact)
+        return output
     if not exact:
         method = _fft.choose_method(x, k, "valid" if mode == "valid" else "same")
         if method != "direct":
