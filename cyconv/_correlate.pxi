@@ -24,6 +24,9 @@ cdef enum:
     # PREFETCH_TAPS taps per plane on planes of at least PREFETCH_BYTES.
     PREFETCH_TAPS = 25
     PREFETCH_BYTES = 1 << 22
+    # Border-mode edge bands of kernels with at most EDGE_TAPS taps are
+    # summed point by point (_edge_columns); larger kernels gather a window.
+    EDGE_TAPS = 9
 
 
 cdef inline real_t _correlate_point(const real_t* x, const real_t* k, Py_ssize_t xh,
@@ -421,12 +424,16 @@ cdef void _border_rows(const scalar_t* x, const Py_ssize_t* x_shape,
     """Rows i and i+1 (if it exists) of plane q, columns [j0, j1), x extended by
     ``border``: where every tap but the columns' lies inside x, the interior
     columns run the zero-extension path (it reads only x there) and only
-    the column bands at the two ends go through the window."""
+    the column bands at the two ends go through the border map."""
     cdef int lead = ndim - 2, d
     cdef Py_ssize_t oh = out_shape[lead], rows = 2 if i + 1 < oh else 1
     cdef Py_ssize_t ci0, ci1, rem, o, r
     cdef Py_ssize_t narrow = CYCONV_NARROW_BYTES // sizeof(scalar_t)
+    cdef Py_ssize_t taps = 1
+    cdef bint bands, thin
     cdef bint inner = i >= pad[lead] and i + rows - 1 - pad[lead] + k_shape[lead] <= x_shape[lead]
+    for d in range(ndim):
+        taps *= k_shape[d]
     rem = q
     for d in range(lead - 1, -1, -1):
         o = rem % out_shape[d]
@@ -434,11 +441,17 @@ cdef void _border_rows(const scalar_t* x, const Py_ssize_t* x_shape,
         inner = inner and o >= pad[d] and o - pad[d] + k_shape[d] <= x_shape[d]
     ci0 = _min(_max(j0, pad[lead + 1]), j1)
     ci1 = _max(ci0, _min(j1, x_shape[lead + 1] - k_shape[lead + 1] + pad[lead + 1] + 1))
-    if not inner or ci0 == ci1:
+    bands = j0 < ci0 or ci1 < j1
+    thin = ci0 - j0 < narrow and j1 - ci1 < narrow
+    if not inner or ci0 == ci1 or (bands and thin and taps > EDGE_TAPS):
+        # the whole tile through the window: outside x in rows or planes, or
+        # bands too narrow for the SIMD blocks with a kernel too large to sum
+        # them point by point (the window's copy is one read per kernel row
+        # and output, ~1/kw of the work)
         ci0 = ci1 = j1
     else:
         _zero_rows(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i, ci0, ci1)
-        if ci0 - j0 < narrow and j1 - ci1 < narrow:
+        if bands and thin:
             for r in range(rows):
                 _edge_columns(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + r, j0,
                               ci0, border)

@@ -8,6 +8,8 @@ workers, the GIL, bad arguments, and a hypothesis fuzz.
 """
 
 import itertools
+import os
+import sys
 import threading
 import time
 
@@ -17,6 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cyconv import ndimage as cy
+
+sys.path.insert(0, os.path.dirname(__file__))
+from kernel_variants import VARIANTS  # noqa: E402
 
 sp = pytest.importorskip("scipy.ndimage")
 
@@ -508,3 +513,47 @@ def recorded_methods(monkeypatch):
 
     monkeypatch.setattr(mod, "_transformed", spy)
     return seen
+
+
+# --------------------------------------------------------------------------
+# the kernels' border modes directly, on every compiled variant
+# --------------------------------------------------------------------------
+
+_NP_PAD = {2: "symmetric", 3: "reflect", 4: "edge", 5: "wrap"}
+# shapes that reach every path: rows/planes outside x (windows), thin column
+# bands of small kernels (summed point by point) and of large ones (the whole
+# tile through a window), bands wide enough for the SIMD blocks, kernels
+# larger than x, 1-D to 4-D
+_BORDER_CASES = [((300,), (17,)), ((5, 300), (1, 17)), ((40, 70), (5, 9)), ((64, 64), (3, 3)),
+                 ((3, 2100), (3, 41)), ((2, 33, 65), (3, 3, 17)), ((9, 1), (4, 1)),
+                 ((2, 3), (7, 11)), ((3, 4, 5, 6), (2, 3, 2, 3)), ((70, 40), (17, 1))]
+
+
+@pytest.mark.parametrize("xs, ks", _BORDER_CASES, ids=str)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.uint64])
+def test_kernel_border_modes_match_np_pad_on_every_variant(xs, ks, dtype):
+    rng = np.random.default_rng(len(xs) * 1000 + sum(xs) + sum(ks))
+    x = (rng.integers(0, 50, xs) if dtype == np.uint64 else rng.standard_normal(xs) * 5).astype(dtype)
+    k = (rng.integers(0, 5, ks) if dtype == np.uint64 else rng.standard_normal(ks)).astype(dtype)
+    for border in (1, 2, 3, 4, 5):
+        pad = tuple(int(rng.integers(0, kk)) for kk in ks)
+        out_shape = xs  # 'same'-sized, at any offset
+        widths = [(p, kk - 1 - p) for p, kk in zip(pad, ks)]
+        cval = np.array([3], dtype=dtype)
+        if border == 1:
+            xp = np.pad(x, widths, mode="constant", constant_values=cval[0])
+        else:
+            xp = np.pad(x, widths, mode=_NP_PAD[border])
+        want = np.zeros(out_shape, dtype=np.complex128 if dtype == np.complex128 else np.float64)
+        for t in np.ndindex(*ks):
+            want += k[t] * xp[tuple(slice(i, i + n) for i, n in zip(t, out_shape))]
+        for variant in VARIANTS:
+            ref = None
+            for n in (1, 2, 3):
+                out = np.empty(out_shape, dtype=dtype)
+                variant.correlate(x, k, out, pad, n, border, cval)
+                tol = 1e-4 if dtype == np.float32 else 1e-12
+                np.testing.assert_allclose(out, want, rtol=tol, atol=tol * np.abs(want).max())
+                if ref is None:
+                    ref = out
+                assert np.array_equal(out, ref)  # bitwise for any thread count
