@@ -78,24 +78,15 @@ _KERNEL_MAX_NDIM = 31
 # validation
 # --------------------------------------------------------------------------
 
-def _as_array(a, name):
-    try:
-        a = np.asarray(a)
-    except Exception as exc:
-        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
-    if a.dtype.kind not in "biufc" or (a.dtype.kind == "f" and a.dtype.itemsize > 8) \
-            or (a.dtype.kind == "c" and a.dtype.itemsize > 16):
-        raise TypeError(f"{name} has dtype {a.dtype}; cyconv.ndimage computes bool, integer, "
-                        "float16/32/64 and complex64/128 data")
-    return a
+# the same dtype rules as the signal front: bool, integers, float16/32/64, complex64/128
+_as_array = _signal._as_input
 
 
 def _check_mode(mode, name="mode"):
-    if not isinstance(mode, str):
-        raise TypeError(f"{name} must be a str, one of {_MODE_NAMES}, got {type(mode).__name__}")
-    if mode not in _MODE_NAMES:
-        raise NdimageArgumentError(f"{name} must be one of {_MODE_NAMES}, got {mode!r}")
-    return mode
+    try:
+        return _signal._check_choice(mode, name, _MODE_NAMES)
+    except ValueError as exc:  # scipy raises RuntimeError for an unknown mode
+        raise NdimageArgumentError(str(exc)) from None
 
 
 def _sequence(value, n, name):

@@ -10,7 +10,6 @@ workers, the GIL, bad arguments, and a hypothesis fuzz.
 import itertools
 import os
 import sys
-import threading
 import time
 
 import numpy as np
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 from cyconv import ndimage as cy
 
 sys.path.insert(0, os.path.dirname(__file__))
+from gil_probe import python_progress_during  # noqa: E402
 from kernel_variants import VARIANTS  # noqa: E402
 
 sp = pytest.importorskip("scipy.ndimage")
@@ -366,25 +366,8 @@ def test_gil_is_released_during_the_filter():
     cy.correlate(x, np.ones((25, 25)), workers=1)
     one = time.perf_counter() - t0
     reps = max(1, int(1.0 / max(one, 1e-3)))
-    counter, stop = [0], threading.Event()
-
-    def count():
-        while not stop.is_set():
-            counter[0] += 1
-
-    thread = threading.Thread(target=count, daemon=True)
-    thread.start()
-    try:
-        c0 = counter[0]
-        time.sleep(0.3)
-        rate = (counter[0] - c0) / 0.3
-        c0, t0 = counter[0], time.perf_counter()
-        for _ in range(reps):
-            cy.correlate(x, np.ones((25, 25)), workers=1)
-        elapsed, during = time.perf_counter() - t0, counter[0] - c0
-    finally:
-        stop.set()
-        thread.join()
+    during, rate, elapsed, _ = python_progress_during(
+        lambda: [cy.correlate(x, np.ones((25, 25)), workers=1) for _ in range(reps)])
     assert during > 0.2 * rate * elapsed, (during, rate, elapsed)
 
 
