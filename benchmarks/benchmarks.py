@@ -101,7 +101,7 @@ class CallOverhead:
 
 
 class NdimageFilters:
-    """cyconv.ndimage: the issue's workloads (N1-N5 of ``python -m cyconv bench``),
+    """cyconv.ndimage: the issue's workloads (F1-F5 of ``python -m cyconv bench``),
     per boundary mode and thread count."""
 
     params = (["gaussian_2d", "gaussian_3d", "uniform_u16_3d", "correlate_5x5", "sobel"],

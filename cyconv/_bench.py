@@ -1,6 +1,6 @@
 """Side-by-side benchmark of cyconv against its peers (``python -m cyconv bench``).
 
-Runs the standard workloads W1-W10 (and N1-N5, cyconv.ndimage: see
+Runs the standard workloads W1-W10 (and F1-F5, cyconv.ndimage: see
 _bench_ndimage) for cyconv and every peer that is
 installed (numpy, scipy.signal direct/fft/oaconvolve, scipy.ndimage, OpenCV,
 torch), in this process, on the same random data, at each requested thread

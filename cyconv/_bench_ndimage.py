@@ -1,4 +1,4 @@
-"""The cyconv.ndimage workloads of ``python -m cyconv bench`` (N1-N5).
+"""The cyconv.ndimage workloads of ``python -m cyconv bench`` (F1-F5).
 
 Each workload builds its data once and names cyconv's call and every
 installed peer's call of the same filter with the same boundary: scipy.ndimage,
@@ -16,11 +16,11 @@ from cyconv import ndimage
 
 # id: (description, input shape, dtype, multiply-adds per output)
 WORKLOADS = {
-    "N1": ("gaussian_filter s=2 2048^2 f32", (2048, 2048), np.float32, 2 * 17),
-    "N2": ("gaussian_filter s=2 256^3 f32", (256, 256, 256), np.float32, 3 * 17),
-    "N3": ("uniform_filter 5 256^3 u16", (256, 256, 256), np.uint16, 3 * 5),
-    "N4": ("correlate 5x5 reflect 2048^2 f32", (2048, 2048), np.float32, 25),
-    "N5": ("sobel 2048^2 f32", (2048, 2048), np.float32, 6),
+    "F1": ("gaussian_filter s=2 2048^2 f32", (2048, 2048), np.float32, 2 * 17),
+    "F2": ("gaussian_filter s=2 256^3 f32", (256, 256, 256), np.float32, 3 * 17),
+    "F3": ("uniform_filter 5 256^3 u16", (256, 256, 256), np.uint16, 3 * 5),
+    "F4": ("correlate 5x5 reflect 2048^2 f32", (2048, 2048), np.float32, 25),
+    "F5": ("sobel 2048^2 f32", (2048, 2048), np.float32, 6),
 }
 
 
@@ -36,19 +36,19 @@ def make(wid, rng, threads):
     else:
         x = rng.standard_normal(shape).astype(dtype)
     k = rng.standard_normal((5, 5)).astype(np.float32)
-    ours = {"N1": lambda: ndimage.gaussian_filter(x, 2.0, workers=threads),
-            "N2": lambda: ndimage.gaussian_filter(x, 2.0, workers=threads),
-            "N3": lambda: ndimage.uniform_filter(x, 5, workers=threads),
-            "N4": lambda: ndimage.correlate(x, k, workers=threads),
-            "N5": lambda: ndimage.sobel(x, axis=-1, workers=threads)}[wid]
+    ours = {"F1": lambda: ndimage.gaussian_filter(x, 2.0, workers=threads),
+            "F2": lambda: ndimage.gaussian_filter(x, 2.0, workers=threads),
+            "F3": lambda: ndimage.uniform_filter(x, 5, workers=threads),
+            "F4": lambda: ndimage.correlate(x, k, workers=threads),
+            "F5": lambda: ndimage.sobel(x, axis=-1, workers=threads)}[wid]
     peers = {}
     try:
         nd = _optional("scipy.ndimage")
-        peers["scipy.ndimage"] = {"N1": lambda: nd.gaussian_filter(x, 2.0),
-                                  "N2": lambda: nd.gaussian_filter(x, 2.0),
-                                  "N3": lambda: nd.uniform_filter(x, 5),
-                                  "N4": lambda: nd.correlate(x, k),
-                                  "N5": lambda: nd.sobel(x, axis=-1)}[wid]
+        peers["scipy.ndimage"] = {"F1": lambda: nd.gaussian_filter(x, 2.0),
+                                  "F2": lambda: nd.gaussian_filter(x, 2.0),
+                                  "F3": lambda: nd.uniform_filter(x, 5),
+                                  "F4": lambda: nd.correlate(x, k),
+                                  "F5": lambda: nd.sobel(x, axis=-1)}[wid]
     except ImportError:
         pass
     try:
@@ -56,10 +56,10 @@ def make(wid, rng, threads):
         cv2.setNumThreads(threads)
         border = cv2.BORDER_REFLECT  # fedcba|abcdefgh|hgfedcb: scipy's 'reflect'
         cv_peer = {
-            "N1": ("OpenCV GaussianBlur", lambda: cv2.GaussianBlur(x, (17, 17), 2.0, sigmaY=2.0,
+            "F1": ("OpenCV GaussianBlur", lambda: cv2.GaussianBlur(x, (17, 17), 2.0, sigmaY=2.0,
                                                                  borderType=border)),
-            "N4": ("OpenCV filter2D", lambda: cv2.filter2D(x, -1, k, borderType=border)),
-            "N5": ("OpenCV Sobel", lambda: cv2.Sobel(x, cv2.CV_32F, 1, 0, ksize=3,
+            "F4": ("OpenCV filter2D", lambda: cv2.filter2D(x, -1, k, borderType=border)),
+            "F5": ("OpenCV Sobel", lambda: cv2.Sobel(x, cv2.CV_32F, 1, 0, ksize=3,
                                                      borderType=border)),
         }.get(wid)
         if cv_peer:
