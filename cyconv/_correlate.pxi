@@ -544,8 +544,10 @@ cdef Py_ssize_t _tile_work(const scalar_t* x, const Py_ssize_t* k_shape,
         work *= 2
     elif scalar_t is complex64_t:
         work *= 4
-    elif scalar_t is complex128_t or scalar_t is uint64_t:
+    elif scalar_t is complex128_t or scalar_t is uint64_t or scalar_t is longdouble_t:
         work *= 8
+    elif scalar_t is clongdouble_t:
+        work *= 32
     return work
 
 
@@ -645,7 +647,8 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
     Low-level entry used by :mod:`cyconv._signal` and :mod:`cyconv._ndimage`;
     it re-checks every invariant the nogil code relies on, so no call can
     read or write out of bounds.  ``x``, ``k``, ``out``: C-contiguous arrays
-    of one dtype among float32, float64, complex64, complex128, uint64, same
+    of one dtype among float32, float64, complex64, complex128, uint64,
+    longdouble, clongdouble, same
     ndim (1..32); ``pad``: a sequence of ndim ints with
     ``0 <= pad[d] < k.shape[d] + x.shape[d]``.  ``border``: how x is extended
     outside its shape, a BORDER_* code of _kernels.pxd (0: zeros, 1: ``cval``,
@@ -669,7 +672,8 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
         raise ValueError(f"x, k and out must share one ndim in 1..{MAX_NDIM - 1}")
     if cnp.PyArray_TYPE(k) != typenum or cnp.PyArray_TYPE(out) != typenum:
         raise TypeError("x, k and out must have the same dtype")
-    if typenum not in (cnp.NPY_FLOAT, cnp.NPY_DOUBLE, cnp.NPY_CFLOAT, cnp.NPY_CDOUBLE, cnp.NPY_UINT64):
+    if typenum not in (cnp.NPY_FLOAT, cnp.NPY_DOUBLE, cnp.NPY_CFLOAT, cnp.NPY_CDOUBLE, cnp.NPY_UINT64,
+                       cnp.NPY_LONGDOUBLE, cnp.NPY_CLONGDOUBLE):
         raise TypeError(f"unsupported kernel dtype {x.dtype}")
     if not (cnp.PyArray_IS_C_CONTIGUOUS(x) and cnp.PyArray_IS_C_CONTIGUOUS(k)
             and cnp.PyArray_IS_C_CONTIGUOUS(out)):
@@ -734,9 +738,15 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
         elif typenum == cnp.NPY_CDOUBLE:
             _checked(<const complex128_t*>xp, xs, <const complex128_t*>kp, ks,
                      <complex128_t*>op, os, ps, ndim, n_threads, check, &b)
-        else:
+        elif typenum == cnp.NPY_UINT64:
             _checked(<const uint64_t*>xp, xs, <const uint64_t*>kp, ks, <uint64_t*>op, os, ps,
                      ndim, n_threads, check, &b)
+        elif typenum == cnp.NPY_LONGDOUBLE:
+            _checked(<const longdouble_t*>xp, xs, <const longdouble_t*>kp, ks,
+                     <longdouble_t*>op, os, ps, ndim, n_threads, check, &b)
+        else:
+            _checked(<const clongdouble_t*>xp, xs, <const clongdouble_t*>kp, ks,
+                     <clongdouble_t*>op, os, ps, ndim, n_threads, check, &b)
     return out
 
 
