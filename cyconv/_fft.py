@@ -186,25 +186,42 @@ def _kernel_and_out(shape1, shape2, mode):
     return shape2, tuple(shape1)
 
 
-def choose_method(in1, in2, mode):
-    """'direct', 'fft' or 'winograd' for non-empty inputs of equal ndim."""
+def choose_method(in1, in2, mode, batched=None):
+    """'direct', 'fft' or 'winograd' for non-empty inputs of equal ndim.
+
+    ``batched``: for a call with ``axes`` (correlate/convolve), the triple
+    ``(axes, rng, batch)``: the convolved axes, the kept range per axis and
+    the number of broadcast batch elements; the model then counts the work
+    on those axes times the batch (direct) or the batched transforms (FFT).
+    """
     result = np.result_type(in1, in2)
-    macs = direct_macs(in1.shape, in2.shape, mode)
-    if macs < 1 << 16 or min(in1.size, in2.size) <= 16:
+    shape1, shape2 = in1.shape, in2.shape
+    if batched is not None:
+        axes, rng, batch = batched
+        shape1 = tuple(shape1[d] for d in axes)
+        shape2 = tuple(shape2[d] for d in axes)
+    macs = direct_macs(shape1, shape2, mode) * (1 if batched is None else batch)
+    if macs < 1 << 16 or min(math.prod(shape1), math.prod(shape2)) <= 16:
         return "direct"
     key = _dtype_key(result)
     threads = max(1, min(_threads.max_threads(), _threads.cpu_count()))
     t_direct = macs * DIRECT_NS[key] / threads
     cdt = _fft_dtype(result)
-    plan = fft_plan(in1.shape, in2.shape, mode, cdt.char)
-    t_fft = FFT_NS["f8" if key == "u8" else key] * plan.cost / (1 + 0.8 * (threads - 1))
+    if batched is None:
+        plan = fft_plan(shape1, shape2, mode, cdt.char)
+        cost = plan.cost
+        n_fft = math.prod(plan.size)
+    else:
+        cost = batched_fft_cost(in1.shape, in2.shape, axes, rng, cdt.char, batch)
+        n_fft = math.prod(_batched_size(in1.shape, in2.shape, axes, rng))
+    t_fft = FFT_NS["f8" if key == "u8" else key] * cost / (1 + 0.8 * (threads - 1))
     t_winograd = math.inf
-    if in1.ndim == 2 and result == np.float64:
+    if batched is None and in1.ndim == 2 and result == np.float64:
         t_winograd = winograd_cost(*_kernel_and_out(in1.shape, in2.shape, mode)) / threads
     if min(t_fft, t_winograd) >= t_direct:
         return "direct"
     if result.kind in "biu":
-        if not _int_fft_exact(in1, in2, math.prod(plan.size)):
+        if not _int_fft_exact(in1, in2, n_fft):
             return "direct"
     # Winograd's rounding, like the FFT's, mixes neighbouring inputs (within
     # a 5x5 window): the same guard against wide dynamic range and NaN/inf.
@@ -381,9 +398,14 @@ def _backend():
     return _BACKEND
 
 
-def _whole(a, b, rng, size, fft, kw):
-    """The kept slice of the full convolution from one circular transform."""
-    axes = list(range(a.ndim))
+def _whole(a, b, rng, size, fft, kw, axes=None):
+    """The kept slice of the full convolution from one circular transform.
+
+    ``axes``: the transformed axes (default all; ``size`` has one entry per
+    axis transformed); the others broadcast, as numpy broadcasts a product.
+    """
+    if axes is None:
+        axes = list(range(a.ndim))
     if a.dtype.kind == "c":
         z = fft.ifftn(fft.fftn(a, size, axes, **kw) * fft.fftn(b, size, axes, **kw),
                       size, axes, **kw)
@@ -495,6 +517,14 @@ def _pool(n):
         return _POOL[2]
 
 
+def warn_if_not_finite(a, b, stacklevel):
+    """Warn (RuntimeWarning) when an input to method='fft' holds NaN or inf."""
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        warnings.warn("method='fft' with NaN or inf in the input spreads NaN/inf over the "
+                      "whole output; use method='direct' to keep them where they belong",
+                      RuntimeWarning, stacklevel=stacklevel)
+
+
 def fft_convolve(a, b, mode, result, workers=None, checked=False):
     """Linear convolution of ``a`` and ``b`` (same ndim, non-empty) by FFT.
 
@@ -511,10 +541,8 @@ def fft_convolve(a, b, mode, result, workers=None, checked=False):
     cdt = _fft_dtype(result)
     a = np.asarray(a, dtype=cdt)
     b = np.asarray(b, dtype=cdt)
-    if not checked and not (np.isfinite(a).all() and np.isfinite(b).all()):
-        warnings.warn("method='fft' with NaN or inf in the input spreads NaN/inf over the "
-                      "whole output; use method='direct' to keep them where they belong",
-                      RuntimeWarning, stacklevel=4)
+    if not checked:
+        warn_if_not_finite(a, b, stacklevel=5)
     plan = fft_plan(a.shape, b.shape, mode, cdt.char)
     rng = _out_range(a.shape, b.shape, mode)
     fft, takes_workers = _backend()
@@ -534,9 +562,53 @@ def fft_convolve(a, b, mode, result, workers=None, checked=False):
                 z = _tiled(big, small, rng, plan.tile, fft, kw, inverse_kw, n)
     finally:
         _threads.release(n)
+    return _to_result(z, result)
+
+
+def _to_result(z, result):
+    """The FFT's answer as a C-contiguous array of ``result`` (integers rounded)."""
     if result.kind in "biu":
         z = np.rint(z)
         if result.kind == "b":
             return np.ascontiguousarray(z != 0)
         z = z.astype(np.int64)  # then wrap to narrower types like the direct path
     return np.ascontiguousarray(z.astype(result, copy=False))
+
+
+def _batched_size(shape1, shape2, axes, rng):
+    """Per transformed axis, the circular length that keeps ``rng`` alias-free
+    (as the whole plan of :func:`_search_plan`)."""
+    return tuple(next_fast_len(max(rng[d][1], shape1[d] + shape2[d] - 1 - rng[d][0]))
+                 for d in axes)
+
+
+def fft_convolve_batched(a, b, axes, rng, result, workers=None):
+    """Linear convolution of ``a`` and ``b`` along ``axes``, broadcasting the rest.
+
+    ``a`` and ``b`` have one ndim; on ``axes`` both are longer than 1, on
+    every other axis their sizes are equal or one of them is 1 (a batch
+    axis, broadcast as numpy broadcasts the product of the spectra).
+    ``rng``: per axis, the [lo, hi) part of the result kept (of the full
+    convolution on ``axes``, of the broadcast size elsewhere).  One circular
+    transform per batch element, all in one scipy.fft call on ``workers``
+    threads; the answer is cast to ``result`` as :func:`fft_convolve` does.
+    """
+    cdt = _fft_dtype(result)
+    a = np.asarray(a, dtype=cdt)
+    b = np.asarray(b, dtype=cdt)
+    size = _batched_size(a.shape, b.shape, axes, rng)
+    fft, takes_workers = _backend()
+    n = _threads.acquire(workers, 1 << 40, 1 << 20) if takes_workers else 1
+    try:
+        with np.errstate(invalid="ignore", over="ignore"):
+            z = _whole(a, b, rng, size, fft, {"workers": n} if takes_workers else {}, axes)
+    finally:
+        _threads.release(n)
+    return _to_result(z, result)
+
+
+def batched_fft_cost(shape1, shape2, axes, rng, dtype_char, batch):
+    """Model cost (``FFTPlan.cost`` units) of :func:`fft_convolve_batched`."""
+    dt = np.dtype(dtype_char)
+    size = _batched_size(shape1, shape2, axes, rng)
+    return 3 * (batch * _units(size, dt.itemsize, dt.kind == "c") + CALL_UNITS)
