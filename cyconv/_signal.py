@@ -999,8 +999,9 @@ def fftconvolve(in1, in2, mode="full", axes=None, *, workers=None, out=None):
     Examples
     --------
     >>> import numpy as np, cyconv
-    >>> cyconv.fftconvolve([1.0, 2.0, 3.0], [0.0, 1.0, 0.5]).round(12)
-    array([0. , 1. , 2.5, 4. , 1.5])
+    >>> y = cyconv.fftconvolve([1.0, 2.0, 3.0], [0.0, 1.0, 0.5])
+    >>> np.allclose(y, [0.0, 1.0, 2.5, 4.0, 1.5])
+    True
     >>> cyconv.fftconvolve(np.ones((2, 4)), [[1.0, 1.0]], mode="same", axes=1).round(12)
     array([[1., 2., 2., 2.],
            [1., 2., 2., 2.]])

@@ -7,6 +7,7 @@ import pytest
 import cyconv
 
 PUBLIC = [cyconv.correlate, cyconv.convolve, cyconv.correlate2d, cyconv.convolve2d,
+          cyconv.fftconvolve, cyconv.oaconvolve, cyconv.correlation_lags,
           cyconv.choose_conv_method, cyconv]
 
 
