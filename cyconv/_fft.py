@@ -582,6 +582,47 @@ def _batched_size(shape1, shape2, axes, rng):
                  for d in axes)
 
 
+def _stacking(shape1, shape2, axes):
+    """(signal, kernel, stacked shape, kernel shape) where one input has length 1
+    on every batch axis (a kernel shared by the batch), else None.
+
+    The batch elements of the other input, each followed by ``m - 1`` zeros
+    on the first of ``axes`` (m: the kernel's length there), laid end to end
+    along that axis make one array whose full convolution with the kernel
+    holds every element's full convolution, side by side and apart: one
+    problem for the planner (overlap-save tiles), however small the elements.
+    """
+    batch = [d for d in range(len(shape1)) if d not in axes]
+    for sig, ker, s, k in ((0, 1, shape1, shape2), (1, 0, shape2, shape1)):
+        if all(k[d] == 1 for d in batch):
+            elements = math.prod(s[d] for d in batch)
+            first = axes[0]
+            stacked = ((elements * (s[first] + k[first] - 1),)
+                       + tuple(s[d] for d in axes[1:]))
+            return sig, ker, stacked, tuple(k[d] for d in axes)
+    return None
+
+
+def _stacked(a, b, axes, rng, result, workers, stack):
+    """The batched convolution by stacking (see :func:`_stacking`); ``axes`` sorted."""
+    sig, _, stacked_shape, kernel_shape = stack
+    x, k = (a, b) if sig == 0 else (b, a)
+    batch = [d for d in range(x.ndim) if d not in axes]
+    nb = len(batch)
+    xt = np.moveaxis(x, batch, range(nb))  # batch axes first, the convolved ones after
+    conv = list(xt.shape[nb:])
+    elements = math.prod(xt.shape[:nb])
+    n0, m0 = conv[0], kernel_shape[0]
+    buf = np.zeros([elements, n0 + m0 - 1] + conv[1:], dtype=_fft_dtype(result))
+    buf[:, :n0] = xt.reshape([elements] + conv)
+    z = fft_convolve(buf.reshape(stacked_shape), k.reshape(kernel_shape), "full", result,
+                     workers, checked=True)
+    # each element's full convolution, then the batch axes back in their places
+    z = z[: stacked_shape[0]].reshape(list(xt.shape[:nb]) + [n0 + m0 - 1] + list(z.shape[1:]))
+    z = np.moveaxis(z, range(nb), batch)
+    return np.ascontiguousarray(z[tuple(slice(lo, hi) for lo, hi in rng)])
+
+
 def fft_convolve_batched(a, b, axes, rng, result, workers=None):
     """Linear convolution of ``a`` and ``b`` along ``axes``, broadcasting the rest.
 
@@ -589,13 +630,24 @@ def fft_convolve_batched(a, b, axes, rng, result, workers=None):
     every other axis their sizes are equal or one of them is 1 (a batch
     axis, broadcast as numpy broadcasts the product of the spectra).
     ``rng``: per axis, the [lo, hi) part of the result kept (of the full
-    convolution on ``axes``, of the broadcast size elsewhere).  One circular
-    transform per batch element, all in one scipy.fft call on ``workers``
-    threads; the answer is cast to ``result`` as :func:`fft_convolve` does.
+    convolution on ``axes``, of the broadcast size elsewhere).  Where one
+    input is the same for the whole batch, the batch is stacked into one
+    planned problem (see :func:`_stacking`) when the model finds that
+    cheaper; else one circular transform per batch element, all in one
+    scipy.fft call on ``workers`` threads.  The answer is cast to ``result``
+    as :func:`fft_convolve` does.
     """
     cdt = _fft_dtype(result)
     a = np.asarray(a, dtype=cdt)
     b = np.asarray(b, dtype=cdt)
+    axes = sorted(axes)
+    stack = _stacking(a.shape, b.shape, axes)
+    if stack is not None:
+        batch = math.prod(max(p, q) for d, (p, q) in enumerate(zip(a.shape, b.shape))
+                          if d not in axes)
+        whole = _whole_batched_cost(a.shape, b.shape, axes, rng, cdt, batch)
+        if fft_plan(stack[2], stack[3], "full", cdt.char).cost < whole:
+            return _stacked(a, b, axes, rng, result, workers, stack)
     size = _batched_size(a.shape, b.shape, axes, rng)
     fft, takes_workers = _backend()
     n = _threads.acquire(workers, 1 << 40, 1 << 20) if takes_workers else 1
@@ -607,8 +659,17 @@ def fft_convolve_batched(a, b, axes, rng, result, workers=None):
     return _to_result(z, result)
 
 
+def _whole_batched_cost(shape1, shape2, axes, rng, dt, batch):
+    size = _batched_size(shape1, shape2, axes, rng)
+    return 3 * (batch * _units(size, dt.itemsize, dt.kind == "c") + CALL_UNITS)
+
+
 def batched_fft_cost(shape1, shape2, axes, rng, dtype_char, batch):
     """Model cost (``FFTPlan.cost`` units) of :func:`fft_convolve_batched`."""
     dt = np.dtype(dtype_char)
-    size = _batched_size(shape1, shape2, axes, rng)
-    return 3 * (batch * _units(size, dt.itemsize, dt.kind == "c") + CALL_UNITS)
+    axes = sorted(axes)
+    cost = _whole_batched_cost(shape1, shape2, axes, rng, dt, batch)
+    stack = _stacking(shape1, shape2, axes)
+    if stack is not None:
+        cost = min(cost, fft_plan(stack[2], stack[3], "full", dt.char).cost)
+    return cost
