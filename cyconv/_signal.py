@@ -173,17 +173,7 @@ def _direct(x, k, pad, out_shape, result, workers, target=None):
     final_shape = out_shape
     buf = target
     if x.ndim > _KERNEL_MAX_NDIM:
-        # Axes where x, k and out all have size 1 (so pad is 0) change nothing.
-        keep = [d for d in range(x.ndim) if (x.shape[d], k.shape[d], out_shape[d]) != (1, 1, 1)]
-        if len(keep) > _KERNEL_MAX_NDIM:
-            raise ValueError(f"in1 and in2 have {len(keep)} axes that are not size 1 in both; "
-                             f"the direct method handles at most {_KERNEL_MAX_NDIM} "
-                             "(use method='fft')")
-        keep = keep or [x.ndim - 1]
-        x = x.reshape([x.shape[d] for d in keep])
-        k = k.reshape([k.shape[d] for d in keep])
-        pad = tuple(pad[d] for d in keep)
-        out_shape = tuple(out_shape[d] for d in keep)
+        x, k, pad, out_shape = _squeeze_for_kernel(x, k, pad, out_shape)
         if buf is not None:
             buf = buf.reshape(out_shape)
     n = _threads.acquire(workers, _direct_work(x, k, n_out), _direct_units(n_out, out_shape))
@@ -200,6 +190,19 @@ def _direct(x, k, pad, out_shape, result, workers, target=None):
     if out.ndim != len(final_shape):
         out = out.reshape(final_shape)
     return _from_compute(out, result)
+
+
+def _squeeze_for_kernel(x, k, pad, out_shape):
+    """Drop the axes where x, k and out all have length 1 (so pad is 0: they
+    change nothing), for the kernel's _KERNEL_MAX_NDIM axes at most."""
+    keep = [d for d in range(x.ndim) if (x.shape[d], k.shape[d], out_shape[d]) != (1, 1, 1)]
+    if len(keep) > _KERNEL_MAX_NDIM:
+        raise ValueError(f"in1 and in2 have {len(keep)} axes that are not size 1 in both; "
+                         f"the direct method handles at most {_KERNEL_MAX_NDIM} "
+                         "(use method='fft')")
+    keep = keep or [x.ndim - 1]
+    return (x.reshape([x.shape[d] for d in keep]), k.reshape([k.shape[d] for d in keep]),
+            tuple(pad[d] for d in keep), tuple(out_shape[d] for d in keep))
 
 
 def _direct_work(x, k, n_out):
@@ -524,19 +527,10 @@ def _direct_loop(x, k, pad, call_out, loop, perm, buf, cdt, workers):
 
 
 def _kernel(x, k, out, pad, n):
-    """One kernel call on contiguous arrays, squeezing length-1 axes the kernel
-    cannot take (it handles at most _KERNEL_MAX_NDIM)."""
+    """One kernel call on contiguous arrays of the compute dtype."""
     if x.ndim > _KERNEL_MAX_NDIM:
-        keep = [d for d in range(x.ndim) if (x.shape[d], k.shape[d], out.shape[d]) != (1, 1, 1)]
-        if len(keep) > _KERNEL_MAX_NDIM:
-            raise ValueError(f"in1 and in2 have {len(keep)} axes that are not size 1 in both; "
-                             f"the direct method handles at most {_KERNEL_MAX_NDIM} "
-                             "(use method='fft')")
-        keep = keep or [x.ndim - 1]
-        x = x.reshape([x.shape[d] for d in keep])
-        k = k.reshape([k.shape[d] for d in keep])
-        out = out.reshape([out.shape[d] for d in keep])
-        pad = tuple(pad[d] for d in keep)
+        x, k, pad, shape = _squeeze_for_kernel(x, k, pad, out.shape)
+        out = out.reshape(shape)
     _kernels.correlate(x, k, out, pad, n)
 
 
