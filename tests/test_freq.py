@@ -169,7 +169,7 @@ def test_same_keeps_the_broadcast_batch_axis():
                                    atol=1e-12)
 
 
-@pytest.mark.parametrize("dt1,dt2", itertools.combinations_with_replacement(DTYPES, 2))
+@pytest.mark.parametrize("dt1,dt2", list(itertools.combinations_with_replacement(DTYPES, 2)))
 def test_freq_dtypes_as_scipy(dt1, dt2):
     rng = np.random.default_rng(2)
     a, b = _values(rng, (30,), dt1), _values(rng, (5,), dt2)
@@ -272,9 +272,9 @@ def test_axes_matches_oracle(method, seed):
 
 @pytest.mark.parametrize("seed", range(40))
 def test_axes_agree_with_scipy_fftconvolve(seed):
-    """On float data, convolve(axes=) == scipy.signal.fftconvolve(axes=) (also correlate)."""
+    """On float data, convolve(axes=) == scipy.signal.fftconvolve(axes=)."""
     a, b, axes = random_problem(5000 + seed)
-    a, b = a.astype(np.float64), b.astype(np.float64)
+    a, b = np.real(a).astype(np.float64), np.real(b).astype(np.float64)
     for mode in MODES:
         if _deviates(a, b, mode, axes) or (mode == "valid" and not _valid_possible(a, b, axes)):
             continue
