@@ -506,8 +506,12 @@ def _direct_loop(x, k, pad, call_out, loop, perm, buf, cdt, workers):
     work = min(_direct_work(xs[(0,) * nl], ks[(0,) * nl], n_call) * len(elements), 1 << 62)
     n = _threads.acquire(workers, work, units * len(elements))
 
+    stop = []  # set when this thread fails (Ctrl-C): the others stop at their next element
+
     def run(share, threads):
         for idx in share:
+            if stop:
+                return
             xi = tuple(i if m > 1 else 0 for i, m in zip(idx, x_len))
             _kernel(xs[xi], ks[idx], buf[idx], rest, threads)
 
@@ -519,6 +523,9 @@ def _direct_loop(x, k, pad, call_out, loop, perm, buf, cdt, workers):
             futures = [pool.submit(run, elements[i::n], 1) for i in range(1, n)]
             try:
                 run(elements[0::n], 1)
+            except BaseException:
+                stop.append(True)
+                raise
             finally:
                 for f in futures:
                     f.result()
