@@ -18,6 +18,7 @@ input ``x`` with a kernel ``k`` at a per-axis offset ``pad``
 All validation happens here, before any C code runs.
 """
 
+import math
 import numbers
 import operator
 
@@ -437,6 +438,21 @@ def _reverse_conj_axes(a, axes):
     return a.conj() if a.dtype.kind == "c" else a
 
 
+def _direct_swap(s1, s2, mode, axes, swap):
+    """Whether the direct path takes in1 as the kernel ('valid' as geometry says;
+    'full' when in2 is the larger on ``axes``: the smaller kernel is faster)."""
+    if mode == "full" and not swap:
+        return math.prod(s2[d] for d in axes) > math.prod(s1[d] for d in axes)
+    return swap
+
+
+def _direct_calls(s1, s2, mode, axes, swap, out_shape):
+    """Kernel calls of the direct path: one per element of the batch axes where
+    the kernel is longer than 1 (see :func:`_direct_axes`)."""
+    kernel = s1 if _direct_swap(s1, s2, mode, axes, swap) else s2
+    return math.prod(out_shape[d] for d in range(len(s1)) if d not in axes and kernel[d] > 1)
+
+
 def _direct_axes(in1, in2, mode, axes, fft_axes, swap, out_shape, result, workers, out,
                  convolve):
     """correlate / convolve along ``axes`` by the direct kernels, batch axes broadcast.
@@ -448,9 +464,7 @@ def _direct_axes(in1, in2, mode, axes, fft_axes, swap, out_shape, result, worker
     buffer, so that each element is one contiguous kernel call), the elements
     shared out over threads when each is too small to occupy them all.
     """
-    if mode == "full" and not swap:
-        # the smaller kernel is the faster one
-        swap = np.prod([in2.shape[d] for d in axes]) > np.prod([in1.shape[d] for d in axes])
+    swap = _direct_swap(in1.shape, in2.shape, mode, axes, swap)
     x, b = (in2, in1) if swap else (in1, in2)
     if convolve:
         k = _flip_axes(b, axes)
@@ -562,7 +576,8 @@ def _nd_axes(in1, in2, mode, method, workers, convolve, axes, out, func):
         batch = _checked_size([out_shape[d] for d in range(in1.ndim) if d not in axes], 1,
                               "the batch")
         rng = _axes_range(in1.shape, in2.shape, mode, axes, axes)
-        method = _fft.choose_method(in1, in2, mode, batched=(axes, rng, batch))
+        calls = _direct_calls(in1.shape, in2.shape, mode, axes, swap, out_shape)
+        method = _fft.choose_method(in1, in2, mode, batched=(axes, rng, batch, calls))
         if method == "winograd":
             method = "direct"
     if method == "fft":
