@@ -511,32 +511,38 @@ def _direct_loop(x, k, pad, call_out, loop, perm, buf, cdt, workers):
     ks = np.ascontiguousarray(k.transpose(perm), dtype=cdt)
     nl = len(loop)
     lens = buf.shape[:nl]
-    x_len = xs.shape[:nl]
     rest = tuple(pad[d] for d in perm[nl:])
     call_shape = [call_out[d] for d in perm[nl:]]
     n_call = _checked_size(call_shape, cdt.itemsize, "the output")
     units = _direct_units(n_call, call_shape)
-    elements = list(np.ndindex(*lens))
-    work = min(_direct_work(xs[(0,) * nl], ks[(0,) * nl], n_call) * len(elements), 1 << 62)
-    n = _threads.acquire(workers, work, units * len(elements))
+    # the loop axes flattened: element e reads x element x_of[e] (x may have
+    # length 1 on a loop axis: broadcast), its own kernel and output
+    elements = math.prod(lens)
+    ks = ks.reshape((elements,) + ks.shape[nl:])
+    out = buf.reshape((elements,) + buf.shape[nl:])
+    x_idx = np.unravel_index(np.arange(elements), lens)
+    x_of = np.ravel_multi_index([i if m > 1 else 0 * i for i, m in zip(x_idx, xs.shape[:nl])],
+                                xs.shape[:nl]).tolist()
+    xs = xs.reshape((-1,) + xs.shape[nl:])
+    work = min(_direct_work(xs[0], ks[0], n_call) * elements, 1 << 62)
+    n = _threads.acquire(workers, work, units * elements)
 
     stop = []  # set when this thread fails (Ctrl-C): the others stop at their next element
 
     def run(share, threads):
-        for idx in share:
+        for e in share:
             if stop:
                 return
-            xi = tuple(i if m > 1 else 0 for i, m in zip(idx, x_len))
-            _kernel(xs[xi], ks[idx], buf[idx], rest, threads)
+            _kernel(xs[x_of[e]], ks[e], out[e], rest, threads)
 
     try:
         if n == 1 or units >= 2 * n:
-            run(elements, n)  # each element keeps every thread busy
+            run(range(elements), n)  # each element keeps every thread busy
         else:
             pool = _fft._pool(n - 1)
-            futures = [pool.submit(run, elements[i::n], 1) for i in range(1, n)]
+            futures = [pool.submit(run, range(i, elements, n), 1) for i in range(1, n)]
             try:
-                run(elements[0::n], 1)
+                run(range(0, elements, n), 1)
             except BaseException:
                 stop.append(True)
                 raise
