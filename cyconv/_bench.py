@@ -1,10 +1,14 @@
 """Side-by-side benchmark of cyconv against its peers (``python -m cyconv bench``).
 
-Runs the standard workloads W1-W10 (and F1-F5, cyconv.ndimage: see
+Runs the standard workloads W1-W13 (and F1-F5, cyconv.ndimage: see
 _bench_ndimage) for cyconv and every peer that is
 installed (numpy, scipy.signal direct/fft/oaconvolve, scipy.ndimage, OpenCV,
 torch), in this process, on the same random data, at each requested thread
-count.  Every peer's answer is checked against cyconv's before it is timed.
+count.  W1-W10 are correlations (``cyconv.correlate``); W11 is
+``fftconvolve``, W12 a batch of 1-D convolutions (``convolve`` with
+``axes=-1``), W13 ``oaconvolve``.  W3 is also timed with ``out=`` reusing
+one output array (the ``out= reuse`` lines).  Every peer's answer is
+checked against cyconv's before it is timed.
 Reported times are medians of repeats, taken in rounds that time every
 candidate once each (fair on a noisy machine); GFLOP = 2 * output elements * kernel
 elements / 1e9 (the same nominal count for FFT methods).
@@ -34,7 +38,20 @@ WORKLOADS = {
     "W7": ("3-D f32 128^3 3^3", (128, 128, 128), (3, 3, 3), np.float32, "valid"),
     "W8": ("3-D f32 128^3 7^3", (128, 128, 128), (7, 7, 7), np.float32, "valid"),
     "W10": ("2-D f64 32^2 3x3 (call overhead)", (32, 32), (3, 3), np.float64, "valid"),
+    "W11": ("fftconvolve 2-D f32 2048^2 63x63 same", (2048, 2048), (63, 63), np.float32, "same"),
+    "W12": ("batched 1-D f32 (512,8192) k=(1,127) same", (512, 8192), (1, 127), np.float32,
+            "same"),
+    "W13": ("oaconvolve 1-D f64 n=4e6 k=4095 full", (4_000_000,), (4095,), np.float64, "full"),
 }
+# The workloads that are not correlate(x, k, mode): cyconv's function for each
+# (they are convolutions: the peers get the kernel unflipped).
+CALLS = {
+    "W11": lambda x, k, mode, n, **kw: cyconv.fftconvolve(x, k, mode, workers=n, **kw),
+    "W12": lambda x, k, mode, n, **kw: cyconv.convolve(x, k, mode, axes=-1, workers=n, **kw),
+    "W13": lambda x, k, mode, n, **kw: cyconv.oaconvolve(x, k, mode, workers=n, **kw),
+}
+# Workloads also timed with out= (the same preallocated output every call).
+OUT_REUSE = ("W3",)
 
 
 def _optional(name):
@@ -45,6 +62,8 @@ def _optional(name):
 def _out_shape(xs, ks, mode):
     if mode == "valid":
         return tuple(a - b + 1 for a, b in zip(xs, ks))
+    if mode == "same":
+        return tuple(xs)
     return tuple(a + b - 1 for a, b in zip(xs, ks))
 
 
@@ -59,8 +78,50 @@ def _interior(a, ks):
 QUICK_SLOW_S = 1.0
 
 
+def _convolution_peers(wid, x, k, mode, threads):
+    """Peers of the convolution workloads W11-W13 (see CALLS)."""
+    try:
+        ss = _optional("scipy.signal")
+        sfft = _optional("scipy.fft")
+    except ImportError:
+        ss = sfft = None
+    axes = -1 if wid == "W12" else None
+    if ss is not None:
+        for name in ("fftconvolve", "oaconvolve"):
+            fn = getattr(ss, name)
+            yield f"scipy.signal {name}", lambda fn=fn: fn(x, k, mode, axes=axes)
+            if threads > 1:
+                # scipy's FFTs take threads from scipy.fft's context, not an argument
+                def threaded(fn=fn):
+                    with sfft.set_workers(threads):
+                        return fn(x, k, mode, axes=axes)
+                yield f"scipy.signal {name} set_workers", threaded
+        if wid == "W12":
+            yield "scipy.signal convolve row loop", lambda: np.stack(
+                [ss.convolve(row, k[0], mode) for row in x])
+    if wid == "W12":
+        yield "numpy.convolve row loop", lambda: np.stack([np.convolve(row, k[0], mode)
+                                                           for row in x])
+        try:
+            torch = _optional("torch")
+            torch.set_num_threads(threads)
+            tx = torch.from_numpy(x)[:, None, :]
+            # conv1d correlates: the kernel reversed convolves; 'same' pads (m - 1) // 2
+            # on the left, as scipy centres it (m is odd here)
+            tk = torch.from_numpy(np.ascontiguousarray(k[0, ::-1]))[None, None]
+            pad = (k.shape[1] - 1) // 2 if mode == "same" else (
+                0 if mode == "valid" else k.shape[1] - 1)
+            yield "torch conv1d", lambda: torch.nn.functional.conv1d(tx, tk, padding=pad)[
+                :, 0].numpy()
+        except ImportError:
+            pass
+
+
 def _peers(wid, x, k, mode, threads, quick=False):
     """Yield (name, callable) for every installed peer that does this workload."""
+    if wid in CALLS:
+        yield from _convolution_peers(wid, x, k, mode, threads)
+        return
     ndim = x.ndim
     try:
         ss = _optional("scipy.signal")
@@ -195,16 +256,28 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
         out = _out_shape(xs, ks, mode)
         gflop = 2 * float(np.prod(out)) * float(np.prod(ks)) / 1e9
         for n in threads:
-            ref = cyconv.correlate(x, k, mode, method="direct", workers=n)
+            call = CALLS.get(wid)
+            if call is None:
+                ref = cyconv.correlate(x, k, mode, method="direct", workers=n)
+            else:
+                ref = call(x, k, mode, n)
             tol = 1e-3 if dtype == np.float32 else 1e-9
             scale = np.abs(x).max() * np.abs(k).sum()
             row = {"id": wid, "workload": desc, "threads": n, "gflop": gflop, "peers": {}}
             progress(f"  {wid:4s} {desc:34s} threads={n} ...", end="", flush=True)
-            ours = {"cyconv": lambda x=x, k=k, mode=mode, n=n: cyconv.correlate(x, k, mode,
-                                                                                 workers=n)}
+            if call is None:
+                ours = {"cyconv": lambda x=x, k=k, mode=mode, n=n: cyconv.correlate(x, k, mode,
+                                                                                     workers=n)}
+            else:
+                ours = {"cyconv": lambda x=x, k=k, mode=mode, n=n, call=call: call(x, k, mode, n)}
             if wid == "W10":  # the call-overhead workload is correlate2d's, as scipy users call it
                 ours["cyconv correlate2d"] = (
                     lambda x=x, k=k, m=mode, n=n: cyconv.correlate2d(x, k, m, workers=n))
+            extra = {}
+            if wid in OUT_REUSE:
+                buf = np.empty(ref.shape, ref.dtype)
+                extra["cyconv out="] = (lambda x=x, k=k, mode=mode, n=n, buf=buf:
+                                        cyconv.correlate(x, k, mode, workers=n, out=buf))
             peers = {}
             for name, fn in _peers(wid, x, k, mode, n, quick):
                 try:
@@ -222,10 +295,18 @@ def run(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
                                                      f"{took:.1f} s"}
                     continue
                 peers[name] = fn
-            times = _time_interleaved({**ours, **peers}, 1 if quick else repeats, warm=peers,
+            times = _time_interleaved({**ours, **extra, **peers}, 1 if quick else repeats,
+                                      warm=peers,
                                       cheap_repeats=QUICK_CHEAP_REPEATS if quick else 1)
             row["cyconv_ms"] = min(times[name] for name in ours) * 1e3
-            row["cyconv_method"] = cyconv.choose_conv_method(x, k, mode)
+            if call is None or wid == "W12":
+                row["cyconv_method"] = cyconv.choose_conv_method(x, k, mode)
+            else:
+                row["cyconv_method"] = "fft"
+            if extra:
+                # the same call writing into one reused output, against a new one each time
+                row["cyconv_out_ms"] = times["cyconv out="] * 1e3
+                row["out_reuse_speedup"] = times["cyconv"] / times["cyconv out="]
             for name in peers:
                 row["peers"][name] = {"ms": times[name] * 1e3}
             timed = {p: v["ms"] for p, v in row["peers"].items() if "ms" in v}
@@ -278,16 +359,21 @@ def _run_filter(wid, rng, n, repeats, quick, progress):
 
 def format_table(results):
     lines = [f"{'id':4s} {'thr':>3s} {'cyconv ms':>10s} {'GFLOP/s':>8s} {'method':>8s}  "
-             f"{'best peer':24s} {'peer ms':>9s} {'GFLOP/s':>8s} {'speed-up':>8s}"]
+             f"{'best peer':36s} {'peer ms':>9s} {'GFLOP/s':>8s} {'speed-up':>8s}"]
     for r in results:
         gf = r["gflop"] / (r["cyconv_ms"] / 1e3)
         if "best_peer" in r:
             pg = r["gflop"] / (r["best_peer_ms"] / 1e3)
-            peer = f"{r['best_peer']:24s} {r['best_peer_ms']:9.3f} {pg:8.1f} {r['ratio']:7.2f}x"
+            peer = f"{r['best_peer']:36s} {r['best_peer_ms']:9.3f} {pg:8.1f} {r['ratio']:7.2f}x"
         else:
             peer = "(no peer installed)"
         lines.append(f"{r['id']:4s} {r['threads']:3d} {r['cyconv_ms']:10.3f} {gf:8.1f} "
                      f"{r['cyconv_method']:>8s}  {peer}")
+    for r in results:
+        if "cyconv_out_ms" in r:
+            lines.append(f"{r['id']} thr {r['threads']}: out= reuse {r['cyconv_out_ms']:.3f} ms "
+                         f"vs a new output {r['cyconv_ms']:.3f} ms: "
+                         f"{r['out_reuse_speedup']:.2f}x")
     return "\n".join(lines)
 
 

@@ -1,5 +1,6 @@
 """``python -m cyconv bench``: peers checked before they are timed, rows complete."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -142,3 +143,33 @@ def test_ndimage_workloads_check_and_time_their_peers():
     assert row["id"] == "F5" and row["cyconv_ms"] > 0
     assert "ms" in row["peers"]["scipy.ndimage"], row["peers"]
     assert row["ratio_scipy"] > 0 and row["best_peer"] in row["peers"]
+
+
+def test_convolution_workloads_and_out_reuse(monkeypatch):
+    """W11-W13 (shrunk) run cyconv's functions; every installed peer agrees with it
+    (the torch conv1d and row-loop peers included); W3 reports the out= reuse."""
+    small = {"W11": ((64, 60), (7, 5), np.float32, "same"),
+             "W12": ((6, 300), (1, 15), np.float32, "same"),
+             "W13": ((5000,), (129,), np.float64, "full"),
+             "W3": ((64, 64), (3, 3), np.float32, "valid")}
+    for wid, spec in small.items():
+        monkeypatch.setitem(_bench.WORKLOADS, wid, (_bench.WORKLOADS[wid][0],) + spec)
+    rows = _bench.run(list(small), threads=(1, 2), repeats=1, progress=lambda *a, **k: None)
+    assert [(r["id"], r["threads"]) for r in rows] == [(w, n) for w in small for n in (1, 2)]
+    for row in rows:
+        assert row["cyconv_ms"] > 0
+        errors = {p: v for p, v in row["peers"].items() if "error" in v}
+        assert not errors, errors
+        if row["id"] in ("W11", "W13"):
+            assert {"scipy.signal fftconvolve", "scipy.signal oaconvolve"} <= set(row["peers"])
+            assert row["cyconv_method"] == "fft"
+        if row["id"] == "W12":
+            assert "scipy.signal convolve row loop" in row["peers"]
+            assert "numpy.convolve row loop" in row["peers"]
+            if importlib.util.find_spec("torch") is not None:
+                assert "torch conv1d" in row["peers"]
+        if row["threads"] == 2 and row["id"] != "W3":
+            assert "scipy.signal fftconvolve set_workers" in row["peers"]
+    w3 = [r for r in rows if r["id"] == "W3"]
+    assert all(r["cyconv_out_ms"] > 0 and r["out_reuse_speedup"] > 0 for r in w3)
+    assert "out= reuse" in _bench.format_table(rows)

@@ -16,14 +16,18 @@ a longer run: ``CYCONV_FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz.py``
 """
 
 import os
+import sys
 import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import cyconv
+
+sys.path.insert(0, os.path.dirname(__file__))
+from freq_oracle import conv_oracle, rc_axes  # noqa: E402
 
 EXAMPLES = int(os.environ.get("CYCONV_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize="CYCONV_FUZZ_SEED" not in os.environ,
@@ -209,6 +213,7 @@ def test_fuzz_nd(data, convolve, mode, method, workers):
         assert got.shape == exp.shape and got.dtype == exp.dtype
         return
     check_close(got, exp, a, b)
+    event(f"{func}: compared with the oracle")
 
 
 def _fft_exact_ints(a, b):
@@ -216,6 +221,91 @@ def _fft_exact_ints(a, b):
     a, b = np.asarray(a).astype(object), np.asarray(b).astype(object)
     m = max((abs(v) for v in a.flat), default=0) * max((abs(v) for v in b.flat), default=0)
     return m * (a.size * b.size) ** 0.5 * 64 < 2 ** 49
+
+
+# mostly valid arguments (each is also wrong at times): most draws reach the oracle
+MOSTLY_MODES = st.sampled_from(["full", "valid", "same"] * 4 + ["bogus", None])
+MOSTLY_METHODS = st.sampled_from(["auto", "direct", "fft"] * 4 + ["winograd", "bogus"])
+MOSTLY_WORKERS = st.sampled_from([None, 1, 2, -1] * 3 + [0, 2**70, 1.5])
+BAD_AXES = st.sampled_from([[], [0.5], "0", [[0]], 7, [0, 0], -9, (True,)])
+
+
+@st.composite
+def axes_for(draw, ndim):
+    """None, an int or a sequence of distinct axes in any order (some negative); or junk."""
+    kind = draw(st.integers(0, 9))
+    if kind == 0 or ndim == 0:
+        return draw(BAD_AXES)
+    if kind == 1:
+        return None
+    axes = draw(st.permutations(range(ndim)))[: draw(st.integers(1, ndim))]
+    axes = [d - ndim * draw(st.integers(0, 1)) for d in axes]
+    if kind == 2:
+        return np.int64(axes[0]) if draw(st.booleans()) else axes[0]
+    return tuple(axes) if draw(st.booleans()) else axes
+
+
+def _axes_list(axes, ndim):
+    """The axes as the functions read them (all when None; [] for junk)."""
+    if axes is None:
+        return list(range(ndim))
+    try:
+        return [int(d) % ndim for d in np.atleast_1d(axes)]
+    except (TypeError, ValueError):
+        return []
+
+
+@FUZZ
+@given(data=st.data(), func=st.sampled_from(["fftconvolve", "oaconvolve", "correlate",
+                                              "convolve"]),
+       mode=MOSTLY_MODES, method=MOSTLY_METHODS, workers=MOSTLY_WORKERS, use_out=st.booleans())
+def test_fuzz_axes_and_freq(data, func, mode, method, workers, use_out):
+    """fftconvolve / oaconvolve, and correlate / convolve with axes=: the oracle or an error."""
+    ndim = data.draw(st.sampled_from([1, 2, 3, 4, 0, 5]))
+    numeric = data.draw(st.integers(0, 9)) > 0
+    a = data.draw(arrays(ndim=ndim, numeric_only=numeric, max_side=5))
+    b = data.draw(arrays(ndim=ndim if data.draw(st.integers(0, 9)) else None,
+                         numeric_only=numeric, max_side=5))
+    axes = data.draw(axes_for(ndim))
+    if np.ndim(a) == np.ndim(b) == ndim and ndim and data.draw(st.integers(0, 3)):
+        # mostly compatible batch axes: b cut to length 1 where it would not broadcast
+        conv = _axes_list(axes, ndim)
+        sa, sb = np.shape(a), np.shape(b)
+        cut = tuple(slice(0, 1) if d not in conv and sb[d] not in (1, sa[d]) else slice(None)
+                    for d in range(ndim))
+        b = np.asarray(b)[cut]
+    freq = func in ("fftconvolve", "oaconvolve")
+    kw = {"mode": mode, "axes": axes, "workers": workers}
+    if not freq:
+        kw["method"] = method
+    got, exc = _call(getattr(cyconv, func), a, b, **kw)
+    if exc is not None:
+        return
+    assert mode in ("full", "valid", "same")
+    assert np.asarray(a).dtype.kind in "biufc" and np.asarray(b).dtype.kind in "biufc"
+    assert np.ndim(a) == np.ndim(b)
+    if not freq:
+        assert method in ("auto", "direct", "fft", "winograd")
+    a, b = np.asarray(a), np.asarray(b)
+    if use_out and isinstance(got, np.ndarray):
+        out = np.empty_like(got)
+        again, exc = _call(getattr(cyconv, func), a, b, out=out, **kw)
+        assert exc is None and again is out
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(got))
+    if a.ndim == 0 or a.size == 0 or b.size == 0:
+        if freq and a.ndim:
+            assert got.shape == (0,) and got.dtype == np.float64  # scipy's empty answer
+        return
+    ax = _axes_list(axes, a.ndim)
+    conv_b = b if func != "correlate" else rc_axes(b, ax)
+    exp = conv_oracle(a, conv_b, mode, ax, got.dtype)
+    if not freq and axes is None:
+        return  # the plain functions: test_fuzz_nd
+    if method == "fft" and got.dtype.kind in "biu" and not _fft_exact_ints(a, b):
+        assert got.shape == exp.shape and got.dtype == exp.dtype
+        return
+    check_close(got, exp, a, b)
+    event(f"{func}: compared with the oracle")
 
 
 FILLS = st.sampled_from([0, 1, -2, 2.5, np.nan, np.inf, -np.inf, 1 + 2j, 2**70, -2**70,
