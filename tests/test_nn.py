@@ -306,6 +306,7 @@ def train_edge_detector(seed, epochs=10, lr=3e-2):
     layer = nn.Conv2d(1, 1, kernel_size=(1, 2), bias=False, rng=np.random.default_rng(seed))
     losses = []
     for _ in range(epochs):
+        layer.zero_grad()
         err = layer(X) - Y
         losses.append(float(np.sum(err ** 2)))
         layer.backward(2 * err)
@@ -447,10 +448,12 @@ def test_layer_misuse():
     y = layer(np.ones((1, 2, 5, 5), np.float32))
     with pytest.raises(ValueError, match="shape of the last output"):
         layer.backward(np.ones((1, 3, 2, 2), np.float32))
-    with pytest.raises(TypeError, match="same dtype"):
-        layer.backward(np.ones(y.shape))
-    with pytest.raises(TypeError, match="same dtype"):
-        layer(np.ones((1, 2, 5, 5)))           # float64 input, float32 layer
+    with pytest.raises(TypeError, match="grad_output must be a floating"):
+        layer.backward(np.ones(y.shape, dtype=int))
+    with pytest.raises(TypeError, match="input must be a floating"):
+        layer(np.ones((1, 2, 5, 5), dtype=np.int64))
+    with pytest.raises(TypeError, match="input must be a floating"):
+        layer(np.ones((1, 2, 5, 5), dtype=complex))
 
 
 def test_kernel_entry_rejects_bad_plans():
