@@ -399,6 +399,11 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
     cdef Py_ssize_t n_yb = (P.osz[1] + P.yb - 1) // P.yb
     cdef Py_ssize_t lo_j[NT]
     cdef Py_ssize_t hi_j[NT]
+    cdef Py_ssize_t pj[NT]
+    cdef Py_ssize_t cj[NT]
+    cdef Py_ssize_t npj
+    cdef bint pgroup = ow == 1 and P.k_sp == 0
+    cdef real_t* oj
     cdef Py_ssize_t kc[CB]
     cdef Py_ssize_t xc[NT]
     cdef real_t res[CB * NT]
@@ -454,14 +459,18 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                 if tz == tz_hi:
                     tz = tz_lo
                     r += 1
-        for p in range(p0, p1):
-            obase = out + P.o_off + p * P.o_sp + g * P.o_sg + q0 * P.o_sq + z * P.ostr[0]
+        p = p0
+        while p < p1:
+            # slots: NT (p, column) pairs per pass; a row of one column (the
+            # weight gradient of a 1x1 kernel) takes NT values of p instead
+            # of wasting NT - 1 slots.  Each slot's sum does not depend on the
+            # other slots, so neither the grouping nor pb changes a result.
+            npj = _min(NT, p1 - p) if pgroup else 1
             kbase = p * P.k_sp
             for c in range(CB):
                 # missing channels repeat channel 0; their sums are dropped
                 kc[c] = kbase + (c if c < nc else 0) * P.k_sq
             for y in range(y0, y1):
-                orow = obase + y * P.ostr[1]
                 _clip(P, 1, y, &ty_lo, &ty_hi)
                 if ty_lo <= ty_min and ty_max < ty_hi:
                     m = rho1 - rho0
@@ -479,19 +488,24 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                     xoff = xof2
                 if m == 0:
                     continue
-                ybase = p * P.x_sp + y * P.ostep[1] * xw
+                ybase = y * P.ostep[1] * xw
+                orow = out + P.o_off + g * P.o_sg + q0 * P.o_sq + z * P.ostr[0] + y * P.ostr[1]
                 col0 = 0
                 while col0 < ow:
-                    nj = _min(NT, ow - col0)
+                    nj = npj if pgroup else _min(NT, ow - col0)
                     lo = 0
                     hi = kw
-                    for j in range(nj):
-                        _clip(P, 2, col0 + j, &lo_j[j], &hi_j[j])
-                        lo = _max(lo, lo_j[j])
-                        hi = _min(hi, hi_j[j])
+                    for j in range(NT):
+                        # slots past nj repeat slot 0; their sums are dropped
+                        pj[j] = p + (j if pgroup and j < nj else 0)
+                        cj[j] = col0 + (j if not pgroup and j < nj else 0)
+                        _clip(P, 2, cj[j], &lo_j[j], &hi_j[j])
+                        if j < nj:
+                            lo = _max(lo, lo_j[j])
+                            hi = _min(hi, hi_j[j])
                     if hi > lo:
                         for j in range(NT):
-                            xc[j] = ybase + (col0 + (j if j < nj else 0)) * P.ostep[2] + lo * P.tstep[2]
+                            xc[j] = pj[j] * P.x_sp + ybase + cj[j] * P.ostep[2] + lo * P.tstep[2]
                         for c in range(CB):
                             kc[c] += lo
                         if real_t is float:
@@ -501,9 +515,9 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                         for c in range(CB):
                             kc[c] -= lo
                     for j in range(nj):
-                        # taps of column j outside [lo, hi): per tap, one pass
+                        # taps of slot j outside [lo, hi): per tap, one pass
                         # over the rows with the 4 channels side by side
-                        xcol = ybase + (col0 + j) * P.ostep[2]
+                        xcol = pj[j] * P.x_sp + ybase + cj[j] * P.ostep[2]
                         e0 = e1 = e2 = e3 = 0
                         if hi > lo:
                             _edge_b(k, koff, kc, x, xoff, m, xcol, P.tstep[2], lo_j[j], lo,
@@ -513,25 +527,25 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                         else:
                             _edge_b(k, koff, kc, x, xoff, m, xcol, P.tstep[2], lo_j[j], hi_j[j],
                                     &e0, &e1, &e2, &e3)
-                        orow += (col0 + j) * P.ostr[2]
+                        oj = orow + pj[j] * P.o_sp + cj[j] * P.ostr[2]
                         if hi > lo:
-                            orow[0] += res[j] + e0
+                            oj[0] += res[j] + e0
                             if nc > 1:
-                                orow[P.o_sq] += res[NT + j] + e1
+                                oj[P.o_sq] += res[NT + j] + e1
                             if nc > 2:
-                                orow[2 * P.o_sq] += res[2 * NT + j] + e2
+                                oj[2 * P.o_sq] += res[2 * NT + j] + e2
                             if nc > 3:
-                                orow[3 * P.o_sq] += res[3 * NT + j] + e3
+                                oj[3 * P.o_sq] += res[3 * NT + j] + e3
                         else:
-                            orow[0] += e0
+                            oj[0] += e0
                             if nc > 1:
-                                orow[P.o_sq] += e1
+                                oj[P.o_sq] += e1
                             if nc > 2:
-                                orow[2 * P.o_sq] += e2
+                                oj[2 * P.o_sq] += e2
                             if nc > 3:
-                                orow[3 * P.o_sq] += e3
-                        orow -= (col0 + j) * P.ostr[2]
-                    col0 += NT
+                                oj[3 * P.o_sq] += e3
+                    col0 += ow if pgroup else NT
+            p += npj
         rho0 = rho1
 
 

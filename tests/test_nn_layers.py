@@ -442,3 +442,50 @@ def test_transpose_layer_misuse():
         layer.backward(np.ones((1, 3, 6, 6), np.float32))
     with pytest.raises(TypeError, match="grad_output must be a floating"):
         layer.backward(np.ones(y.shape, dtype=bool))
+
+
+# --------------------------------------------------------------------------
+# the shapes with fast paths: 1x1, depthwise, narrow rows
+# --------------------------------------------------------------------------
+
+FAST_CASES = {
+    "1x1": ((3, 7, 12, 10), (5, 7, 1, 1), {}),
+    "1x1 strided": ((2, 13, 9, 11), (4, 13, 1, 1), dict(stride=2)),
+    "depthwise": ((2, 9, 13, 17), (9, 1, 3, 3), dict(groups=9, padding=1)),
+    "depthwise x2": ((2, 4, 11, 30), (8, 1, 5, 3), dict(groups=4, padding=(2, 1), stride=(1, 2))),
+    "narrow": ((3, 5, 7, 7), (11, 5, 3, 3), dict(padding=1)),
+    "narrow 1-D": ((2, 3, 5), (7, 3, 2), dict(padding=1)),
+}
+
+
+@pytest.mark.parametrize("name", list(FAST_CASES))
+def test_fast_path_shapes_against_oracle_and_bitwise(name, strategy):
+    xs, ws, kw = FAST_CASES[name]
+    rng = np.random.default_rng(len(name))
+    nd = len(xs) - 2
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal(xs).astype(dtype)
+        w = rng.standard_normal(ws).astype(dtype)
+        res = {}
+        for workers in (1, 2, 3):
+            y = FUNCS[nd](x, w, workers=workers, **kw)
+            gy = np.cos(np.arange(y.size, dtype=dtype)).reshape(y.shape)
+            gx = getattr(nn.grad, f"conv{nd}d_input")(x.shape, w, gy, workers=workers, **kw)
+            gw = getattr(nn.grad, f"conv{nd}d_weight")(x, w.shape, gy, workers=workers, **kw)
+            res[workers] = (y, gx, gw)
+        for workers in (2, 3):
+            for a, b in zip(res[1], res[workers]):
+                assert a.tobytes() == b.tobytes()
+        y, gx, gw = res[1]
+        st = kw.get("stride", 1)
+        st = (st,) * nd if isinstance(st, int) else st
+        pad = kw.get("padding", 0)
+        pad = (pad,) * nd if isinstance(pad, int) else pad
+        geo = (st, pad, pad, (1,) * nd, kw.get("groups", 1))
+        terms = w[0].size * max(1, w.shape[0]) * y.shape[0] * y[0, 0].size
+        np.testing.assert_allclose(y, oracle.forward(x, w, None, *geo), rtol=0,
+                                   atol=tol(dtype, terms))
+        np.testing.assert_allclose(gx, oracle.grad_input(x.shape, w, gy, *geo), rtol=0,
+                                   atol=tol(dtype, terms))
+        np.testing.assert_allclose(gw, oracle.grad_weight(x, w.shape, gy, *geo), rtol=0,
+                                   atol=tol(dtype, terms))
