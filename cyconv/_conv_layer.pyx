@@ -40,6 +40,10 @@ result is bitwise identical for any thread count.  Two inner loop orders:
 * strategy B (lanes along tap columns: grad_weight, and any output rows
   shorter than a vector): 12 dot products (4 channels x 3 output columns) per
   pass over a pair of kernel/input rows, accumulated into the output row.
+* strategy N (narrow output rows, at most one wide block, with border
+  columns or a partial block): strategy A's micro-kernel on a per-thread
+  zero-padded copy of the input rows one output row reads, one tile per
+  output row and every q-block in it, weights packed once per group.
 
 The micro-kernels are C with GCC/clang vector extensions
 (_conv_layer_micro.h), compiled for the baseline and for AVX2+FMA and picked
@@ -550,6 +554,112 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
 
 
 # --------------------------------------------------------------------------
+# strategy N: narrow output rows (at most one wide block), strategy A's
+# micro-kernel on a zero-padded copy of the tile's input rows
+# --------------------------------------------------------------------------
+
+cdef inline Py_ssize_t _n_width(const Plan* P) noexcept nogil:
+    """Columns of the one block that covers a narrow output row (L or 2L)."""
+    return P.lanes if P.osz[2] <= P.lanes else P.vw
+
+
+cdef inline Py_ssize_t _n_row(const Plan* P) noexcept nogil:
+    """Elements of one padded input row: every column the block reads."""
+    return (_n_width(P) - 1) * P.ostep[2] + (P.ks[2] - 1) * P.tstep[2] + 1
+
+
+cdef void _pack_n(const Plan* P, const real_t* k, Py_ssize_t g, Py_ssize_t* xoff,
+                  real_t* kp) noexcept nogil:
+    """Every tap (r, tz, ty, tx) of group g for every q-block, 6 (or 4) channels
+    packed side by side, and the taps' offsets in the padded rows."""
+    cdef Py_ssize_t qb, q0, nc, c, i, rho, tx, kidx, off = 0
+    cdef Py_ssize_t kw = P.ks[2], nrows = P.nR * P.ks[0] * P.ks[1], wrow = _n_row(P)
+    cdef Py_ssize_t sk = P.ks[0] * P.ks[1] * P.ks[2]
+    cdef int cw
+    for rho in range(nrows):
+        for tx in range(kw):
+            xoff[rho * kw + tx] = rho * wrow + tx * P.tstep[2]
+    for qb in range(P.nQB):
+        q0 = 6 * qb if qb < P.n6 else 6 * P.n6 + 4 * (qb - P.n6)
+        cw = 6 if qb < P.n6 else 4
+        nc = _min(cw, P.nQ - q0)
+        for i in range(P.ntaps):
+            # tap i = (r, tz, ty, tx) in C order
+            kidx = g * P.k_sg + (i // sk) * P.k_sr + i % sk
+            for c in range(cw):
+                kp[off + cw * i + c] = k[kidx + (q0 + c) * P.k_sq] if c < nc else 0
+        off += cw * P.ntaps
+
+
+cdef void _tile_n(const Plan* P, const real_t* x, const real_t* k, const real_t* bias,
+                  real_t* out, Py_ssize_t tile, Py_ssize_t* key, Py_ssize_t* xoff,
+                  real_t* kp, real_t* rows, real_t* tmp) noexcept nogil:
+    """Output row (p, g, z, y), every q-block: the input rows its taps read are
+    copied into ``rows``, zero outside the input (padding), so that one block
+    of L or 2L columns covers the row with no border column; then the
+    micro-kernel runs once per q-block on packed weights cached per group.
+    Every output sums all kw * kh * kd * nR taps in the weight's order (taps
+    in the padding add exact zeros), whatever the tile order or thread."""
+    cdef Py_ssize_t rest, p, g, z, y, r, tz, ty, iz, iy, c, col, qb, q0, nc, rho, src, off
+    cdef Py_ssize_t bw = _n_width(P), wrow = _n_row(P), ow = P.osz[2]
+    cdef Py_ssize_t xw = P.xs[2], plane = P.xs[1] * P.xs[2], c_lo, c_hi
+    cdef real_t binit[CBA + 2]
+    cdef real_t* dst
+    cdef real_t* orow
+    cdef int cw
+
+    y = tile % P.osz[1]
+    rest = tile // P.osz[1]
+    z = rest % P.osz[0]
+    rest = rest // P.osz[0]
+    g = rest % P.G
+    p = rest // P.G
+    if key[0] != g:
+        _pack_n(P, k, g, xoff, kp)
+        key[0] = g
+
+    # padded row of input columns [-pad, -pad + wrow): column j of the row
+    # is input column j - pad; valid ones are [c_lo, c_hi)
+    c_lo = _min(wrow, _max(0, P.pad[2]))
+    c_hi = _max(c_lo, _min(wrow, xw + P.pad[2]))
+    rho = 0
+    for r in range(P.nR):
+        for tz in range(P.ks[0]):
+            iz = z * P.ostep[0] + tz * P.tstep[0] - P.pad[0]
+            for ty in range(P.ks[1]):
+                iy = y * P.ostep[1] + ty * P.tstep[1] - P.pad[1]
+                dst = rows + rho * wrow
+                if 0 <= iz < P.xs[0] and 0 <= iy < P.xs[1]:
+                    src = p * P.x_sp + g * P.x_sg + r * P.x_sr + iz * plane + iy * xw - P.pad[2]
+                    for col in range(c_lo):
+                        dst[col] = 0
+                    for col in range(c_lo, c_hi):
+                        dst[col] = x[src + col]
+                    for col in range(c_hi, wrow):
+                        dst[col] = 0
+                else:
+                    for col in range(wrow):
+                        dst[col] = 0
+                rho += 1
+
+    off = 0
+    for qb in range(P.nQB):
+        q0 = 6 * qb if qb < P.n6 else 6 * P.n6 + 4 * (qb - P.n6)
+        cw = 6 if qb < P.n6 else 4
+        nc = _min(cw, P.nQ - q0)
+        for c in range(CBA + 2):
+            binit[c] = bias[g * P.nQ + q0 + c] if (bias != NULL and c < nc) else 0
+        _micro_a(rows, 0, P.ostep[2], xoff, kp + off, P.ntaps, binit, tmp, bw, 1, <int>nc,
+                 1 if bw == P.lanes else P.nv, cw)
+        orow = out + (P.o_off + p * P.o_sp + g * P.o_sg + q0 * P.o_sq
+                      + z * P.ostr[0] + y * P.ostr[1])
+        for c in range(nc):
+            for col in range(ow):
+                orow[c * P.o_sq + col * P.ostr[2]] = tmp[c * bw + col]
+        off += cw * P.ntaps
+
+
+# --------------------------------------------------------------------------
 # drivers
 # --------------------------------------------------------------------------
 
@@ -558,6 +668,46 @@ cdef inline void _reset_key(Py_ssize_t* key) noexcept nogil:
     cdef int i
     for i in range(KEY):
         key[i] = -1
+
+
+cdef int _run_n(const Plan* P, const real_t* x, const real_t* k, const real_t* bias, real_t* out,
+                int n_threads, Py_ssize_t chunk) noexcept nogil:
+    """Strategy N: one tile per output row; per-thread scratch = the group's packed
+    weights + tap offsets + the padded input rows of one tile + one block."""
+    cdef Py_ssize_t n_tiles = P.nP * P.G * P.osz[0] * P.osz[1], t
+    cdef Py_ssize_t nkp = (6 * P.n6 + 4 * (P.nQB - P.n6)) * P.ntaps + 8
+    cdef Py_ssize_t nrows = (P.ntaps // P.ks[2]) * _n_row(P) + 8
+    cdef Py_ssize_t nbytes = ((KEY + P.ntaps) * sizeof(Py_ssize_t)
+                              + (nkp + nrows + (CBA + 2) * 2 * P.vw) * sizeof(real_t))
+    cdef int fail[1]
+    cdef Py_ssize_t* scratch = NULL
+    fail[0] = 0
+    if n_threads <= 1:
+        scratch = <Py_ssize_t*>calloc(1, nbytes)
+        if scratch == NULL:
+            return 1
+        _reset_key(scratch)
+        for t in range(n_tiles):
+            _tile_n(P, x, k, bias, out, t, scratch, scratch + KEY,
+                    <real_t*>(scratch + KEY + P.ntaps),
+                    <real_t*>(scratch + KEY + P.ntaps) + nkp,
+                    <real_t*>(scratch + KEY + P.ntaps) + nkp + nrows)
+        free(scratch)
+        return 0
+    with parallel(num_threads=n_threads):
+        scratch = <Py_ssize_t*>calloc(1, nbytes)
+        if scratch == NULL:
+            fail[0] = 1
+        else:
+            _reset_key(scratch)
+        for t in prange(n_tiles, schedule="dynamic", chunksize=chunk):
+            if scratch != NULL:
+                _tile_n(P, x, k, bias, out, t, scratch, scratch + KEY,
+                        <real_t*>(scratch + KEY + P.ntaps),
+                        <real_t*>(scratch + KEY + P.ntaps) + nkp,
+                        <real_t*>(scratch + KEY + P.ntaps) + nkp + nrows)
+        free(scratch)
+    return fail[0]
 
 
 cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bias, real_t* out,
@@ -574,6 +724,8 @@ cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bia
     cdef Py_ssize_t* scratch = NULL
     fail[0] = 0
 
+    if strategy == 2:
+        return _run_n(P, x, k, bias, out, n_threads, chunk)
     if strategy == 1:
         n_tiles = ((P.nP + P.pb - 1) // P.pb) * P.G * P.nQB * P.osz[0] * ((P.osz[1] + P.yb - 1) // P.yb)
         nbytes = 5 * ROWS * sizeof(Py_ssize_t)
@@ -674,8 +826,10 @@ def run(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out not None
             raise TypeError("bias must be None or a 1-D ndarray")
         b = <cnp.ndarray>bias
         _check_array(b, "bias", typenum, False)
-    if strategy not in (0, 1):
-        raise ValueError("strategy must be 0 (A) or 1 (B)")
+    if strategy not in (0, 1, 2):
+        raise ValueError("strategy must be 0 (A), 1 (B) or 2 (N)")
+    if strategy == 2 and int(plan["osz"][2]) > cyc_lanes(typenum == cnp.NPY_DOUBLE) * cyc_nv():
+        raise ValueError("strategy 2 (N) needs output rows of at most one wide block")
     if n_threads < 1 or chunk < 1 or yb < 1 or pb < 1:
         raise ValueError("n_threads, chunk, yb and pb must be >= 1")
 

@@ -25,7 +25,7 @@ TLAYERS = {1: nn.ConvTranspose1d, 2: nn.ConvTranspose2d, 3: nn.ConvTranspose3d}
 MODES = ["zeros", "reflect", "replicate", "circular"]
 
 
-@pytest.fixture(params=[None, 0, 1], ids=["auto", "strategyA", "strategyB"])
+@pytest.fixture(params=[None, 0, 1, 2], ids=["auto", "strategyA", "strategyB", "strategyN"])
 def strategy(request, monkeypatch):
     monkeypatch.setattr(_core, "_FORCE_STRATEGY", request.param)
     return request.param

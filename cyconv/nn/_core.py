@@ -20,8 +20,9 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _INTP_MAX = np.iinfo(np.intp).max
 _AXES = {1: "(L,)", 2: "(H, W)", 3: "(D, H, W)"}
 
-# Tests set this to 0 (strategy A) or 1 (strategy B) to exercise both loop
-# orders on every pass; None lets the planner choose.
+# Tests set this to 0 (strategy A), 1 (strategy B) or 2 (strategy N, where the
+# rows are narrow enough) to exercise every loop order on every pass; None
+# lets the planner choose.
 _FORCE_STRATEGY = None
 
 
@@ -155,6 +156,27 @@ def _3(t, fill):
     return (fill,) * (3 - len(t)) + tuple(int(v) for v in t)
 
 
+def _narrow(x, out, plan, lanes):
+    """Strategy N pays: a row of one block at most (and over ``lanes / 2`` columns), with
+    border columns or a partial block, and a per-thread scratch no larger than strategy
+    A's limit."""
+    ow, kw, xw = plan["osz"][2], plan["ks"][2], plan["xs"][2]
+    s, ts, pad = plan["ostep"][2], plan["tstep"][2], plan["pad"][2]
+    vl = _conv_layer.lanes(x.dtype)
+    vw = _conv_layer.wide_block(x.dtype)
+    if not lanes // 2 < ow <= vw:
+        return False
+    xa = min(ow, max(0, -(-pad // s)))
+    xe = max(xa, min(ow, (xw - 1 + pad - (kw - 1) * ts) // s + 1))
+    if ow == vw and xa == 0 and xe == ow:
+        return False          # one full wide block already
+    bw = vl if ow <= vl else vw
+    taps = plan["nR"] * math.prod(plan["ks"])
+    scratch = (taps * (8 + (plan["nQ"] + 8) * x.itemsize)
+               + taps // kw * ((bw - 1) * s + (kw - 1) * ts + 1) * x.itemsize)
+    return scratch <= max(out.nbytes, 1 << 20)
+
+
 def _execute(x, k, out, bias, plan, workers):
     """Pick the loop order, reserve threads and run one plan."""
     ks, osz = plan["ks"], plan["osz"]
@@ -171,7 +193,13 @@ def _execute(x, k, out, bias, plan, workers):
             strategy = 1      # short output rows, long tap rows (the weight gradient)
         else:
             strategy = 0
-    n_tiles = plan["nP"] * plan["G"] * _conv_layer.q_blocks(plan["nQ"], strategy)[0] * osz[0] * osz[1]
+    if _FORCE_STRATEGY is None and strategy == 0 and _narrow(x, out, plan, lanes):
+        strategy = 2          # a narrow row: one block on zero-padded input rows
+    elif strategy == 2 and not _narrow(x, out, plan, 1):
+        strategy = 0          # (forced, but the rows are too wide)
+    n_tiles = plan["nP"] * plan["G"] * osz[0] * osz[1]
+    if strategy != 2:
+        n_tiles *= _conv_layer.q_blocks(plan["nQ"], strategy)[0]
     n = _threads.acquire(workers, min(work, _INTP_MAX), n_tiles)
     try:
         yb = pb = 1
