@@ -260,6 +260,12 @@ def forward(nd, input, weight, bias, stride, padding, dilation, groups, workers,
     return out[0] if unbatched else out
 
 
+def _pointwise(spatial, ks, stride, left, out_sp):
+    """A 1x1 kernel, stride 1, no padding, every output: the spatial axes can be one."""
+    return (len(ks) > 1 and all(k == 1 for k in ks) and all(s == 1 for s in stride)
+            and not any(left) and tuple(out_sp) == tuple(spatial))
+
+
 def _run_forward(x, w, b, stride, dilation, groups, left, out_sp, workers):
     """The forward pass on checked, batched arrays; ``out_sp`` may be below the natural size
     (the first outputs only: the input gradient of a transposed convolution)."""
@@ -270,6 +276,10 @@ def _run_forward(x, w, b, stride, dilation, groups, left, out_sp, workers):
         return np.zeros(shape, dtype=x.dtype)
     x = np.ascontiguousarray(x)
     w = np.ascontiguousarray(w)
+    if _pointwise(x.shape[2:], w.shape[2:], stride, left, out_sp):
+        flat = _run_forward(x.reshape(x.shape[:2] + (-1,)), w.reshape(w.shape[:2] + (1,)), b,
+                            (1,), (1,), groups, (0,), (math.prod(out_sp),), workers)
+        return flat.reshape(shape)
     out = np.empty(shape, dtype=x.dtype)
     spatial, ks = x.shape[2:], w.shape[2:]
     c_out_g = c_out // groups
@@ -367,6 +377,12 @@ def _run_grad_input(size, w, gy, bias, stride, dilation, groups, left, workers):
             gx += bias.reshape((-1,) + (1,) * nd)
         return gx
     gy = np.ascontiguousarray(gy)
+    if _pointwise(spatial, ks, stride, left, gy.shape[2:]):
+        flat = _run_grad_input(tuple(size[:2]) + (math.prod(spatial),),
+                               np.ascontiguousarray(w).reshape(w.shape[:2] + (1,)),
+                               gy.reshape(gy.shape[:2] + (-1,)), bias, (1,), (1,), groups, (0,),
+                               workers)
+        return flat.reshape(size)
     b_c = None if bias is None else np.ascontiguousarray(bias)
     c_out_g = c_out // groups
     # (G, C_in/g, C_out/g, *k): channel-transposed weight
@@ -454,6 +470,11 @@ def _run_grad_weight(x, size, gy, stride, dilation, groups, left, workers):
         return np.zeros(size, dtype=x.dtype)
     x = np.ascontiguousarray(x)
     gy = np.ascontiguousarray(gy)
+    if _pointwise(spatial, ks, stride, left, out_sp):
+        flat = _run_grad_weight(x.reshape(x.shape[:2] + (-1,)), tuple(size[:2]) + (1,),
+                                gy.reshape(gy.shape[:2] + (-1,)), (1,), (1,), groups, (0,),
+                                workers)
+        return flat.reshape(size)
     gw = np.empty(size, dtype=x.dtype)
     c_out_g = c_out // groups
     sx, sk, so = math.prod(spatial), math.prod(ks), math.prod(out_sp)
