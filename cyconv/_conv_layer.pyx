@@ -405,8 +405,8 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
     cdef Py_ssize_t hi_j[NT]
     cdef Py_ssize_t pj[NT]
     cdef Py_ssize_t cj[NT]
-    cdef Py_ssize_t npj
-    cdef bint pgroup = ow == 1 and P.k_sp == 0
+    cdef Py_ssize_t npj, slot
+    cdef bint pgroup = P.k_sp == 0
     cdef real_t* oj
     cdef Py_ssize_t kc[CB]
     cdef Py_ssize_t xc[NT]
@@ -465,10 +465,11 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                     r += 1
         p = p0
         while p < p1:
-            # slots: NT (p, column) pairs per pass; a row of one column (the
-            # weight gradient of a 1x1 kernel) takes NT values of p instead
-            # of wasting NT - 1 slots.  Each slot's sum does not depend on the
-            # other slots, so neither the grouping nor pb changes a result.
+            # slots: the (p, column) pairs of NT consecutive p (a group
+            # aligned to multiples of NT, as pb is), NT per pass, so that rows
+            # of 1, 2, 4, ... columns waste no slot (the weight gradient of a
+            # 1x1 or 4x4 kernel).  The grouping depends on the plan only, so
+            # the sums do not depend on pb or the thread count.
             npj = _min(NT, p1 - p) if pgroup else 1
             kbase = p * P.k_sp
             for c in range(CB):
@@ -495,14 +496,15 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                 ybase = y * P.ostep[1] * xw
                 orow = out + P.o_off + g * P.o_sg + q0 * P.o_sq + z * P.ostr[0] + y * P.ostr[1]
                 col0 = 0
-                while col0 < ow:
-                    nj = npj if pgroup else _min(NT, ow - col0)
+                while col0 < npj * ow:
+                    nj = _min(NT, npj * ow - col0)
                     lo = 0
                     hi = kw
                     for j in range(NT):
                         # slots past nj repeat slot 0; their sums are dropped
-                        pj[j] = p + (j if pgroup and j < nj else 0)
-                        cj[j] = col0 + (j if not pgroup and j < nj else 0)
+                        slot = col0 + (j if j < nj else 0)
+                        pj[j] = p + slot // ow
+                        cj[j] = slot % ow
                         _clip(P, 2, cj[j], &lo_j[j], &hi_j[j])
                         if j < nj:
                             lo = _max(lo, lo_j[j])
@@ -548,7 +550,7 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                                 oj[2 * P.o_sq] += e2
                             if nc > 3:
                                 oj[3 * P.o_sq] += e3
-                    col0 += ow if pgroup else NT
+                    col0 += NT
             p += npj
         rho0 = rho1
 
@@ -895,7 +897,7 @@ def run(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out not None
         P.ostep[d], P.tstep[d], P.pad[d] = ostep[d], tstep[d], pad[d]
     P.ntaps = nR * sk
     P.yb = min(yb, osz[1])
-    P.pb = min(pb, nP)
+    P.pb = min((pb + NT - 1) // NT * NT, nP)   # whole slot groups of NT p (see _tile_b)
     P.lanes = cyc_lanes(typenum == cnp.NPY_DOUBLE)
     P.nv = cyc_nv()
     P.vw = P.lanes * P.nv
