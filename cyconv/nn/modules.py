@@ -562,9 +562,9 @@ class ConvTranspose3d(_ConvTransposeNd):
 
 for _cls in (Conv1d, Conv2d, Conv3d):
     _cls.__doc__ = _DOC.format(nd=_cls._nd, example=_EXAMPLES[_cls._nd])
-for _cls in (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d):
-    _cls.__doc__ = _TDOC.format(nd=_cls._nd, example=_TEXAMPLES[_cls._nd])
-del _cls
+for _tcls in (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d):
+    _tcls.__doc__ = _TDOC.format(nd=_tcls._nd, example=_TEXAMPLES[_tcls._nd])
+del _cls, _tcls
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
            "PADDING_MODES"]
