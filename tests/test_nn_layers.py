@@ -489,3 +489,25 @@ def test_fast_path_shapes_against_oracle_and_bitwise(name, strategy):
                                    atol=tol(dtype, terms))
         np.testing.assert_allclose(gw, oracle.grad_weight(x, w.shape, gy, *geo), rtol=0,
                                    atol=tol(dtype, terms))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_grad_weight_batch_split_is_exact_and_bitwise(dtype, strategy):
+    """Few channels: grad_weight cuts the batch sum into fixed parts (the split
+    depends on the shapes only), still bitwise equal for any thread count."""
+    rng = np.random.default_rng(4)
+    for xs, ws, kw in [((12, 3, 20, 21), (4, 3, 3, 3), dict(padding=1)),
+                       ((6, 2, 40), (2, 2, 5), dict(stride=2)),
+                       ((8, 1, 6, 7, 8), (2, 1, 2, 2, 2), {})]:
+        nd = len(xs) - 2
+        assert _core._batch_chunks(xs[0], 1, ws[1], ws[0], ws[2:]) > 1
+        x = rng.standard_normal(xs).astype(dtype)
+        y = FUNCS[nd](x, np.ones(ws, dtype), **kw)
+        gy = rng.standard_normal(y.shape).astype(dtype)
+        f = getattr(nn.grad, f"conv{nd}d_weight")
+        res = [f(x, ws, gy, workers=n, **kw) for n in (1, 2, 3)]
+        assert res[0].tobytes() == res[1].tobytes() == res[2].tobytes()
+        st = kw.get("stride", 1)
+        pad = kw.get("padding", 0)
+        ref = oracle.grad_weight(x, ws, gy, (st,) * nd, (pad,) * nd, (pad,) * nd, (1,) * nd, 1)
+        np.testing.assert_allclose(res[0], ref, rtol=0, atol=tol(dtype, gy[:, 0].size))

@@ -487,7 +487,37 @@ def _run_grad_weight(x, size, gy, stride, dilation, groups, left, workers):
         xs=_3(spatial, 1), ks=_3(out_sp, 1), osz=k3, ostr=(k3[1] * k3[2], k3[2], 1),
         ostep=_3(dilation, 1), tstep=_3(stride, 1), pad=_3(left, 0),
     )
-    return _execute(x, gy, gw, None, plan, workers)
+    chunks = _batch_chunks(n_batch, groups, c_in_g, c_out_g, ks)
+    if chunks == 1:
+        return _execute(x, gy, gw, None, plan, workers)
+    # Few tiles (few channels, small kernel): the batch sum is split into
+    # `chunks` fixed parts that run as "groups" of one kernel call, each into
+    # its own copy of the weight, then added in chunk order.  The split
+    # depends on the shapes only, so the result does not depend on threads.
+    bc = n_batch // chunks
+    plan.update(G=chunks, nR=bc, x_sg=bc * c_in * sx, k_sg=bc * c_out * so, o_sg=gw.size)
+    part = _execute(x, gy, np.empty((chunks,) + tuple(size), dtype=x.dtype), None, plan,
+                    workers)
+    for i in range(1, chunks):
+        part[0] += part[i]
+    return part[0]
+
+
+# grad_weight splits the batch when it has fewer tiles than this
+_SPLIT_TILES = 64
+_SPLIT_MAX = 8
+
+
+def _batch_chunks(n_batch, groups, c_in_g, c_out_g, ks):
+    """How many parts grad_weight's batch sum is cut into (1: none): enough for
+    _SPLIT_TILES tiles, at most _SPLIT_MAX, a divisor of the batch; groups == 1 only
+    (the split takes the kernel's group axis)."""
+    k3 = _3(ks, 1)
+    tiles = c_in_g * -(-c_out_g // 4) * k3[0] * k3[1]
+    if groups != 1 or tiles >= _SPLIT_TILES:
+        return 1
+    want = min(_SPLIT_MAX, n_batch, -(-_SPLIT_TILES // tiles))
+    return max(d for d in range(1, want + 1) if n_batch % d == 0)
 
 
 def _transpose_hyper(nd, ks, stride, padding, output_padding, dilation, groups, func):
