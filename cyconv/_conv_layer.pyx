@@ -466,10 +466,12 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
         p = p0
         while p < p1:
             # slots: the (p, column) pairs of NT consecutive p (a group
-            # aligned to multiples of NT, as pb is), NT per pass, so that rows
-            # of 1, 2, 4, ... columns waste no slot (the weight gradient of a
-            # 1x1 or 4x4 kernel).  The grouping depends on the plan only, so
-            # the sums do not depend on pb or the thread count.
+            # aligned to multiples of NT, as pb is), column by column, NT per
+            # pass: rows of 1, 2, 4, ... columns waste no slot (the weight
+            # gradient of a 1x1 or 4x4 kernel), and the slots of a pass share
+            # one column, so its taps need no clipped edge.  The grouping
+            # depends on the plan only, so the sums do not depend on pb or
+            # the thread count.
             npj = _min(NT, p1 - p) if pgroup else 1
             kbase = p * P.k_sp
             for c in range(CB):
@@ -503,8 +505,8 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                     for j in range(NT):
                         # slots past nj repeat slot 0; their sums are dropped
                         slot = col0 + (j if j < nj else 0)
-                        pj[j] = p + slot // ow
-                        cj[j] = slot % ow
+                        pj[j] = p + slot % npj
+                        cj[j] = slot // npj
                         _clip(P, 2, cj[j], &lo_j[j], &hi_j[j])
                         if j < nj:
                             lo = _max(lo, lo_j[j])
