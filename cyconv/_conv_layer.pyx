@@ -38,8 +38,10 @@ result is bitwise identical for any thread count.  Two inner loop orders:
   6 channels x 2 vectors of columns in registers over all taps.  Border columns (where
   some taps fall outside the input) are summed one by one.
 * strategy B (lanes along tap columns: grad_weight, and any output rows
-  shorter than a vector): 12 dot products (4 channels x 3 output columns) per
-  pass over a pair of kernel/input rows, accumulated into the output row.
+  shorter than a vector): 12 dot products (4 channels x 3 slots) per pass
+  over a pair of kernel/input rows, accumulated into the output.  The slots
+  are one output column of 3 consecutive p (an aligned group), so that
+  short rows fill every slot and the slots share one tap range.
 * strategy N (narrow output rows, at most one wide block, with border
   columns or a partial block): strategy A's micro-kernel on a per-thread
   zero-padded copy of the input rows one output row reads, one tile per
