@@ -9,6 +9,8 @@ count.  W1-W10 are correlations (``cyconv.correlate``); W11 is
 ``axes=-1``), W13 ``oaconvolve``.  W3 is also timed with ``out=`` reusing
 one output array (the ``out= reuse`` lines).  Every peer's answer is
 checked against cyconv's before it is timed.
+Then the cyconv.nn layer workloads W9 and N1-N4T (depthwise, narrow, 1x1,
+transposed; forward and forward+backward) run against torch.
 Reported times are medians of repeats, taken in rounds that time every
 candidate once each (fair on a noisy machine); GFLOP = 2 * output elements * kernel
 elements / 1e9 (the same nominal count for FFT methods).
@@ -52,6 +54,116 @@ CALLS = {
 }
 # Workloads also timed with out= (the same preallocated output every call).
 OUT_REUSE = ("W3",)
+
+
+# cyconv.nn layers against torch (the only peer): id: (description, input shape,
+# weight shape, keyword arguments).  "T" in an id: a transposed convolution,
+# whose weight is (C_in, C_out / groups, *k).
+NN_WORKLOADS = {
+    "W9": ("conv2d x (32,16,64,64) w (32,16,3,3)", (32, 16, 64, 64), (32, 16, 3, 3), {}),
+    "N1": ("depthwise x (32,64,56,56) w (64,1,3,3) g64 p1", (32, 64, 56, 56), (64, 1, 3, 3),
+           dict(groups=64, padding=1)),
+    "N2": ("narrow x (64,32,14,14) w (64,32,3,3) p1", (64, 32, 14, 14), (64, 32, 3, 3),
+           dict(padding=1)),
+    "N3": ("1x1 x (32,64,28,28) w (128,64,1,1)", (32, 64, 28, 28), (128, 64, 1, 1), {}),
+    "N4T": ("conv_transpose2d x (16,32,32,32) w (32,16,4,4) s2 p1", (16, 32, 32, 32),
+            (32, 16, 4, 4), dict(stride=2, padding=1)),
+}
+NN_PASSES = ("forward", "forward+backward")
+
+
+def _nn_gflop(wid, y_shape):
+    """Nominal GFLOP of the forward pass: 2 * output elements * taps per output / 1e9."""
+    _, xs, ws, kw = NN_WORKLOADS[wid]
+    if wid.endswith("T"):   # each input element meets every weight of its group
+        return 2 * float(np.prod(xs)) * float(np.prod(ws[1:])) / 1e9
+    return 2 * float(np.prod(y_shape)) * float(np.prod(ws[1:])) / 1e9
+
+
+def _nn_calls(wid, threads, rng):
+    """{(pass, library): callable} for one workload, torch's where it is installed."""
+    from cyconv import nn
+
+    _, xs, ws, kw = NN_WORKLOADS[wid]
+    transposed = wid.endswith("T")
+    x = rng.standard_normal(xs, dtype=np.float32)
+    w = rng.standard_normal(ws, dtype=np.float32) * np.float32(0.1)
+    f = nn.functional.conv_transpose2d if transposed else nn.functional.conv2d
+    y = f(x, w, workers=threads, **kw)
+    gy = rng.standard_normal(y.shape, dtype=np.float32)
+    c_in, c_out = (ws[0], ws[1] * kw.get("groups", 1)) if transposed else (xs[1], ws[0])
+    cls = nn.ConvTranspose2d if transposed else nn.Conv2d
+    layer = cls(c_in, c_out, ws[2:], bias=False, workers=threads, rng=0, **kw)
+    layer.weight = w
+
+    def train():
+        layer.zero_grad()
+        layer(x)
+        layer.backward(gy)
+
+    calls = {("forward", "cyconv"): lambda: f(x, w, workers=threads, **kw),
+             ("forward+backward", "cyconv"): train}
+    try:
+        torch = _optional("torch")
+    except ImportError:
+        return calls, y
+    torch.set_num_threads(threads)
+    tf = torch.nn.functional.conv_transpose2d if transposed else torch.nn.functional.conv2d
+    xt, wt, gyt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(gy)
+    xr, wr = xt.clone().requires_grad_(), wt.clone().requires_grad_()
+
+    def torch_forward():
+        with torch.no_grad():
+            return tf(xt, wt, **kw)
+
+    def torch_train():
+        xr.grad = wr.grad = None
+        tf(xr, wr, **kw).backward(gyt)
+
+    ref = torch_forward().numpy()
+    if ref.shape != y.shape or np.abs(ref - y).max() > 1e-3 * (1 + np.abs(ref).max()):
+        raise AssertionError(f"{wid}: torch's answer differs from cyconv's")
+    calls[("forward", "torch")] = torch_forward
+    calls[("forward+backward", "torch")] = torch_train
+    return calls, y
+
+
+def run_nn(workloads=None, threads=(1, 2), repeats=5, quick=False, progress=print):
+    """Time the cyconv.nn workloads against torch; a list of result dicts (one per pass)."""
+    rng = np.random.default_rng(0)
+    results = []
+    for wid in workloads or list(NN_WORKLOADS):
+        desc = NN_WORKLOADS[wid][0]
+        for n in threads:
+            progress(f"  {wid:4s} {desc:52s} threads={n} ...", end="", flush=True)
+            calls, y = _nn_calls(wid, n, rng)
+            names = {f"{p} {lib}": fn for (p, lib), fn in calls.items()}
+            times = _time_interleaved(names, 1 if quick else repeats,
+                                      cheap_repeats=QUICK_CHEAP_REPEATS if quick else 1)
+            gflop = _nn_gflop(wid, y.shape)
+            for p in NN_PASSES:
+                row = {"id": wid, "workload": desc, "threads": n, "pass": p,
+                       "gflop": gflop * (1 if p == "forward" else 3),
+                       "cyconv_ms": times[f"{p} cyconv"] * 1e3, "peers": {}}
+                if f"{p} torch" in times:
+                    row["peers"]["torch"] = {"ms": times[f"{p} torch"] * 1e3}
+                    row["best_peer"], row["best_peer_ms"] = "torch", times[f"{p} torch"] * 1e3
+                    row["ratio"] = row["best_peer_ms"] / row["cyconv_ms"]
+                results.append(row)
+            progress(f" {times['forward cyconv'] * 1e3:.3f} ms")
+    return results
+
+
+def format_nn_table(results):
+    lines = [f"{'id':4s} {'thr':>3s} {'pass':17s} {'cyconv ms':>10s} {'GFLOP/s':>8s} "
+             f"{'torch ms':>9s} {'speed-up':>8s}"]
+    for r in results:
+        gf = r["gflop"] / (r["cyconv_ms"] / 1e3)
+        peer = (f"{r['best_peer_ms']:9.3f} {r['ratio']:7.2f}x" if "ratio" in r
+                else "(torch not installed)")
+        lines.append(f"{r['id']:4s} {r['threads']:3d} {r['pass']:17s} {r['cyconv_ms']:10.3f} "
+                     f"{gf:8.1f} {peer}")
+    return "\n".join(lines)
 
 
 def _optional(name):
@@ -383,7 +495,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m cyconv bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("workloads", nargs="*",
-                   help=f"subset of {', '.join([*WORKLOADS, *_bench_ndimage.WORKLOADS])}")
+                   help=f"subset of {', '.join([*WORKLOADS, *_bench_ndimage.WORKLOADS])} and of "
+                        f"the layer workloads {', '.join(NN_WORKLOADS)}")
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--quick", action="store_true",
@@ -392,17 +505,27 @@ def main(argv=None):
     p.add_argument("--plot", help="write a PNG bar chart (needs matplotlib)")
     args = p.parse_args(argv)
     for w in args.workloads:
-        if w not in WORKLOADS and w not in _bench_ndimage.WORKLOADS:
+        if w not in WORKLOADS and w not in _bench_ndimage.WORKLOADS and w not in NN_WORKLOADS:
             p.error(f"unknown workload {w!r}")
+    ids = [w for w in args.workloads if w in WORKLOADS or w in _bench_ndimage.WORKLOADS]
+    nn_ids = [w for w in args.workloads if w in NN_WORKLOADS]
+    if not args.workloads:
+        ids, nn_ids = list(WORKLOADS) + list(_bench_ndimage.WORKLOADS), list(NN_WORKLOADS)
     threads = tuple(int(t) for t in args.threads.split(","))
     repeats = (f"1 (fast calls: {QUICK_CHEAP_REPEATS})" if args.quick else args.repeats)
     print(f"cyconv {cyconv.__version__} bench: threads {threads}, median of {repeats}")
-    res = run(args.workloads or None, threads, args.repeats, args.quick,
-              progress=lambda *a, **kw: print(*a, **kw, file=sys.stderr))
-    print(format_table(res))
+    progress = lambda *a, **kw: print(*a, **kw, file=sys.stderr)  # noqa: E731
+    res = run(ids, threads, args.repeats, args.quick, progress=progress) if ids else []
+    nn_res = run_nn(nn_ids, threads, args.repeats, args.quick, progress) if nn_ids else []
+    if res:
+        print(format_table(res))
+    if nn_res:
+        print("\ncyconv.nn layers (float32) against torch; forward+backward = the layer's "
+              "forward, grad_input and grad_weight:")
+        print(format_nn_table(nn_res))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(res, f, indent=1)
+            json.dump(res + nn_res, f, indent=1)
     if args.plot:
         try:
             matplotlib = _optional("matplotlib")
@@ -411,7 +534,10 @@ def main(argv=None):
         except ImportError:
             print("matplotlib is not installed: no plot written", file=sys.stderr)
             return 0
-        labels = [f"{r['id']}/{r['threads']}t" for r in res]
+        res = res + nn_res
+        labels = [f"{r['id']}/{r['threads']}t" + ("" if "pass" not in r else
+                                                  " fwd" if r["pass"] == "forward" else " f+b")
+                  for r in res]
         fig, ax = plt.subplots(figsize=(max(6, len(res) * 0.6), 4))
         ax.bar(labels, [r.get("ratio", 0) for r in res])
         ax.axhline(1, color="k", lw=0.8)

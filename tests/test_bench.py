@@ -173,3 +173,23 @@ def test_convolution_workloads_and_out_reuse(monkeypatch):
     w3 = [r for r in rows if r["id"] == "W3"]
     assert all(r["cyconv_out_ms"] > 0 and r["out_reuse_speedup"] > 0 for r in w3)
     assert "out= reuse" in _bench.format_table(rows)
+
+
+def test_nn_rows_forward_and_backward_against_torch(monkeypatch):
+    """Every layer workload gives a forward and a forward+backward row per thread count
+    (small shapes here, the real ones in the bench)."""
+    small = {wid: (desc, (2,) + xs[1:2] + (9, 9), ws, kw)
+             for wid, (desc, xs, ws, kw) in _bench.NN_WORKLOADS.items()}
+    monkeypatch.setattr(_bench, "NN_WORKLOADS", small)
+    rows = _bench.run_nn(threads=(1, 2), repeats=2, progress=lambda *a, **k: None)
+    assert [(r["id"], r["threads"], r["pass"]) for r in rows] == [
+        (wid, n, p) for wid in small for n in (1, 2) for p in _bench.NN_PASSES]
+    try:
+        import torch  # noqa: F401
+        has_torch = True
+    except ImportError:
+        has_torch = False
+    for r in rows:
+        assert r["cyconv_ms"] > 0 and r["gflop"] > 0
+        assert ("ratio" in r) == has_torch
+    assert "N4T" in _bench.format_nn_table(rows)
