@@ -200,6 +200,8 @@ def choose_method(in1, in2, mode, batched=None):
     DIRECT_CALL_NS per call (direct) or the batched transforms (FFT).
     """
     result = np.result_type(in1, in2)
+    if result.kind in "fc" and result.itemsize > (8 if result.kind == "f" else 16):
+        return "direct"  # long double: an FFT (in float64) would lose its precision
     shape1, shape2 = in1.shape, in2.shape
     calls = 1
     if batched is not None:

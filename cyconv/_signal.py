@@ -43,6 +43,9 @@ _COMPUTE = {
     np.dtype(np.float64): np.dtype(np.float64),
     np.dtype(np.complex64): np.dtype(np.complex64),
     np.dtype(np.complex128): np.dtype(np.complex128),
+    # long double: the direct kernels' plain loops (auto never takes the FFT for it)
+    np.dtype(np.longdouble): np.dtype(np.longdouble),
+    np.dtype(np.clongdouble): np.dtype(np.clongdouble),
 }
 _UINT64 = np.dtype(np.uint64)
 _INTP_MAX = np.iinfo(np.intp).max
@@ -64,12 +67,13 @@ def _as_input(a, name):
     kind = dt.kind
     # byte order does not matter: the inputs are converted before computing
     # (the common native case is tested first: newbyteorder costs ~0.5 us)
-    if kind in "biu" or (dt.isnative and dt.char in "efdFD") \
+    if kind in "biu" or (dt.isnative and dt.char in "efdgFDG") \
             or dt.newbyteorder("=") in _COMPUTE:
         return a
     if kind in "fc":
         raise TypeError(f"{name} has dtype {a.dtype}, which cyconv does not compute in "
-                        "(supported: bool, integers, float16/32/64, complex64/128)")
+                        "(supported: bool, integers, float16/32/64, longdouble, complex64/128, "
+                        "clongdouble)")
     raise TypeError(f"{name} has dtype {a.dtype}; cyconv needs numeric input "
                     "(bool, integer, float or complex)")
 

@@ -78,8 +78,13 @@ _KERNEL_MAX_NDIM = 31
 # validation
 # --------------------------------------------------------------------------
 
-# the same dtype rules as the signal front: bool, integers, float16/32/64, complex64/128
-_as_array = _signal._as_input
+def _as_array(a, name):
+    """The signal front's dtype rules, less long double (scipy.ndimage has none)."""
+    a = _signal._as_input(a, name)
+    if a.dtype.kind in "fc" and a.dtype.itemsize > (8 if a.dtype.kind == "f" else 16):
+        raise TypeError(f"{name} has dtype {a.dtype}; cyconv.ndimage computes bool, integer, "
+                        "float16/32/64 and complex64/128 data")
+    return a
 
 
 def _check_mode(mode, name="mode"):

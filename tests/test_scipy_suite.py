@@ -17,8 +17,8 @@ broadcast batch axis back to in1's length (scipy#21876), cyconv does not,
 so those parametrizations of ``TestOAConvolve`` must fail scipy's
 comparison (see ``_same_mode_batch_deviation``).
 
-Left out: ``test_convolve_longdtype_input`` (long double is not computed
-yet) and the tests of other functions in that file.  A scipy without the
+Also ``test_convolve_longdtype_input`` and ``test_choose_conv_method_2``
+(long double); left out: the tests of other functions in that file.  A scipy without the
 test file (some distributions strip it) skips this module, stating why; the
 differential tests in test_freq.py cover the same functions either way.
 """
@@ -50,7 +50,8 @@ def _load(name, **replace):
 
 
 _ours = _load("cyconv", fftconvolve=cyconv.fftconvolve, oaconvolve=cyconv.oaconvolve,
-              correlation_lags=cyconv.correlation_lags, correlate=cyconv.correlate)
+              correlation_lags=cyconv.correlation_lags, correlate=cyconv.correlate,
+              convolve=cyconv.convolve, choose_conv_method=cyconv.choose_conv_method)
 # oaconvolve's tests compute their expected answers with fftconvolve: scipy's here
 _oa = _load("cyconv_oa", oaconvolve=cyconv.oaconvolve)
 
@@ -95,6 +96,9 @@ TestAllFreqConvolves = pytest.mark.parametrize(
 )(type("TestAllFreqConvolves", (), _methods(_ours.TestAllFreqConvolves)))
 test_correlation_lags = _ours.test_correlation_lags
 test_correlation_lags_invalid_mode = _ours.test_correlation_lags_invalid_mode
+# long double: computed by the direct kernels; fftconvolve runs its FFT in float64
+test_convolve_longdtype_input = _ours.test_convolve_longdtype_input
+test_choose_conv_method_2 = _ours.test_choose_conv_method_2
 
 
 def test_the_names_point_at_cyconv():
