@@ -766,10 +766,11 @@ def correlate_new(cnp.ndarray x not None, cnp.ndarray k not None, pad, tuple out
         raise ValueError(f"out_shape must have 1..{MAX_NDIM - 1} entries")
     for d in range(ndim):
         dims[d] = out_shape[d]
-    if <object>cnp.PyArray_DESCR(x) is not dtype or not cnp.PyArray_IS_C_CONTIGUOUS(x):
-        x = np.ascontiguousarray(x, dtype=dtype)
-    if <object>cnp.PyArray_DESCR(k) is not dtype or not cnp.PyArray_IS_C_CONTIGUOUS(k):
-        k = np.ascontiguousarray(k, dtype=dtype)
+    # (an unaligned array, e.g. unpickled from a byte stream, is copied too)
+    if <object>cnp.PyArray_DESCR(x) is not dtype or not cnp.PyArray_ISCARRAY_RO(x):
+        x = np.array(x, dtype=dtype, order="C")
+    if <object>cnp.PyArray_DESCR(k) is not dtype or not cnp.PyArray_ISCARRAY_RO(k):
+        k = np.array(k, dtype=dtype, order="C")
     cdef cnp.ndarray out = cnp.PyArray_EMPTY(ndim, dims, cnp.PyArray_TYPE(x), 0)
     return correlate(x, k, out, pad, n_threads, border, cval)
 

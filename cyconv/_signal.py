@@ -202,8 +202,8 @@ def _direct(x, k, pad, out_shape, result, workers, target=None, border=0, fill=0
         if buf is None:
             out = _kernels.correlate_new(x, k, pad, tuple(out_shape), cdt, n, border, cval)
         else:
-            out = _kernels.correlate(np.ascontiguousarray(x, dtype=cdt),
-                                     np.ascontiguousarray(k, dtype=cdt), buf, pad, n, border, cval)
+            out = _kernels.correlate(_kernel_array(x, cdt), _kernel_array(k, cdt), buf, pad, n,
+                                     border, cval)
     finally:
         _threads.release(n)
     if target is not None:
@@ -211,6 +211,12 @@ def _direct(x, k, pad, out_shape, result, workers, target=None, border=0, fill=0
     if out.ndim != len(final_shape):
         out = out.reshape(final_shape)
     return _from_compute(out, result)
+
+
+def _kernel_array(a, cdt):
+    """``a`` as the kernels take it: C-contiguous, aligned, native, of ``cdt``."""
+    a = np.ascontiguousarray(a, dtype=cdt)
+    return a if a.flags.aligned else a.copy()  # e.g. unpickled from a byte stream
 
 
 def _squeeze_for_kernel(x, k, pad, out_shape):

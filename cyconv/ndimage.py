@@ -238,7 +238,8 @@ def _kernel_dtype_array(a, cdt):
     if cdt == _U64 and a.dtype.kind != "u":
         a = np.asarray(a, dtype=np.int64) if a.dtype.kind in "bi" else np.round(a).astype(np.int64)
         return np.ascontiguousarray(a.view(np.uint64) if a.dtype == np.int64 else a, dtype=_U64)
-    return np.ascontiguousarray(a, dtype=cdt)
+    a = np.ascontiguousarray(a, dtype=cdt)
+    return a if a.flags.aligned else a.copy()  # e.g. unpickled from a byte stream
 
 
 def _kernel_weights(w, cdt):

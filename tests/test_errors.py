@@ -300,3 +300,25 @@ def test_overflowing_shapes_raise_value_error():
     with pytest.raises(ValueError, match="more bytes than this platform can address"):
         cyconv.choose_conv_method(big, big)
     assert _threads.in_use() == 0
+
+
+def test_unaligned_inputs_are_computed():
+    """Arrays in an unaligned buffer (as unpickled from a byte stream) are copied, not refused."""
+    from cyconv import ndimage
+
+    rng = np.random.default_rng(8)
+    x, k = rng.standard_normal((20, 30)), rng.standard_normal((3, 4))
+
+    def unaligned(a):
+        buf = bytes(1) + a.tobytes()
+        u = np.frombuffer(buf, dtype=a.dtype, offset=1).reshape(a.shape)
+        assert not u.flags.aligned
+        return u
+
+    ux, uk = unaligned(x), unaligned(k)
+    np.testing.assert_allclose(cyconv.correlate(ux, uk, method="direct"),
+                               cyconv.correlate(x, k, method="direct"), rtol=1e-13)
+    out = np.empty((22, 33))
+    np.testing.assert_allclose(cyconv.correlate(ux, uk, method="direct", out=out),
+                               cyconv.correlate(x, k, method="direct"), rtol=1e-13)
+    np.testing.assert_allclose(ndimage.correlate(ux, uk), ndimage.correlate(x, k), rtol=1e-13)
