@@ -63,7 +63,7 @@ from cyconv import _threads
 __all__ = [
     "correlate", "convolve", "correlate1d", "convolve1d", "gaussian_filter", "uniform_filter",
     "sobel", "prewitt", "laplace", "gaussian_laplace", "gaussian_gradient_magnitude",
-    "correlate_signal", "convolve_signal", "fftconvolve", "task_workers",
+    "correlate_signal", "convolve_signal", "fftconvolve", "map_store", "task_workers",
 ]
 
 _WRAP = ("wrap", "grid-wrap")
@@ -581,6 +581,82 @@ def gaussian_gradient_magnitude(image, sigma, mode="reflect", cval=0.0, truncate
     """
     return _gaussian_derivative("gaussian_gradient_magnitude", image, sigma, mode, cval, truncate,
                                 workers, kwargs)
+
+
+# --------------------------------------------------------------------------
+# straight from a store
+# --------------------------------------------------------------------------
+def _store_block(*, source, function, depth, kwargs, workers, block_info=None):
+    where = block_info[None]
+    ext = [(max(0, a - d), min(n, b + d))
+           for (a, b), d, n in zip(where["array-location"], depth, where["shape"])]
+    region = _aligned(np.asarray(source[tuple(slice(a, b) for a, b in ext)]))
+    if workers is not False:  # function takes workers: apply the thread policy here
+        kwargs = dict(kwargs, workers=_chunk_workers(workers))
+    out = function(region, **kwargs)
+    return out[tuple(slice(a - e, b - e) for (a, b), (e, _) in zip(where["array-location"], ext))]
+
+
+def map_store(function, source, depth, chunks, dtype=None, *, workers=None, **kwargs):
+    """An in-memory filter over a store larger than memory, one chunk per task.
+
+    Each task reads its chunk plus ``depth`` cells of its neighbours straight
+    from ``source`` (clipped at the array's edges, where ``function``'s own
+    ``mode`` applies), filters that region in memory and keeps the chunk.
+    Unlike ``map_overlap``, no task waits for its neighbours' chunks, so dask
+    holds only the regions being computed: memory stays a few chunks per
+    worker however large the volume (``map_overlap`` on a 3-D grid of chunks
+    keeps a large share of them; see the README).
+
+    Parameters
+    ----------
+    function : callable
+        ``function(block, **kwargs)`` returning an array of ``block``'s shape,
+        e.g. :func:`cyconv.ndimage.gaussian_filter`.  Modes that need the far
+        side of the array (``'wrap'``) are not reproduced.
+    source : array-like store
+        Anything with ``shape``, ``dtype`` and numpy slicing: a zarr array, an
+        h5py dataset, a ``numpy.memmap``.
+    depth : int or sequence of int
+        Cells of overlap per axis (the filter's reach).
+    chunks : int or tuple
+        Output chunks (dask's notation).
+    dtype : dtype, optional
+        Output dtype (default: the source's).
+    workers : int, optional
+        Passed to ``function`` when it takes ``workers``; ``None`` follows the
+        thread policy of :mod:`cyconv.dask`.
+    **kwargs
+        Further arguments of ``function``.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy; store it with ``to_zarr`` or ``dask.array.store``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.ndimage
+    >>> from cyconv import dask as cd
+    >>> volume = np.random.default_rng(0).standard_normal((40, 30))  # or a zarr array
+    >>> out = cd.map_store(scipy.ndimage.gaussian_filter, volume, depth=8, chunks=16, sigma=2)
+    >>> bool(np.array_equal(out.compute(), scipy.ndimage.gaussian_filter(volume, 2)))
+    True
+    """
+    import inspect
+
+    da = _dask_array()
+    shape = tuple(source.shape)
+    depth = [max(0, d) for d in _int_per_axis(depth, len(shape), "depth")]
+    _check_workers(workers)
+    if "workers" not in inspect.signature(function).parameters:
+        workers = False
+    dtype = np.dtype(source.dtype if dtype is None else dtype)
+    chunks = da.core.normalize_chunks(chunks, shape, dtype=dtype)
+    fn = functools.partial(_store_block, source=source, function=function, depth=depth,
+                           kwargs=kwargs, workers=workers)
+    return da.map_blocks(fn, chunks=chunks, dtype=dtype, meta=np.empty((0,) * len(shape), dtype),
+                         token="cyconv-map_store")
 
 
 # --------------------------------------------------------------------------
