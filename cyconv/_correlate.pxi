@@ -212,20 +212,15 @@ cdef bint _two_rows_tile(const real_t* x, const real_t* k, real_t* orow0,
     return True
 
 
-cdef void correlate_tile(const scalar_t* x, const Py_ssize_t* x_shape,
-                         const scalar_t* k, const Py_ssize_t* k_shape,
-                         scalar_t* out, const Py_ssize_t* out_shape,
-                         const Py_ssize_t* pad, int ndim,
-                         Py_ssize_t tile, Py_ssize_t n_col_blocks,
-                         Py_ssize_t col_block) noexcept nogil:
-    """Compute one tile: rows 2p and 2p+1 of output plane q, column block jb."""
+cdef void _zero_rows(const scalar_t* x, const Py_ssize_t* x_shape,
+                     const scalar_t* k, const Py_ssize_t* k_shape,
+                     scalar_t* out, const Py_ssize_t* out_shape,
+                     const Py_ssize_t* pad, int ndim, Py_ssize_t q, Py_ssize_t i,
+                     Py_ssize_t j0, Py_ssize_t j1) noexcept nogil:
+    """Rows i and i+1 (if it exists) of output plane q, columns [j0, j1), with x
+    zero outside its shape (the taps are clipped to x)."""
     cdef int lead = ndim - 2
     cdef Py_ssize_t oh = out_shape[lead], ow = out_shape[lead + 1]
-    cdef Py_ssize_t jb = tile % n_col_blocks
-    cdef Py_ssize_t rest = tile // n_col_blocks
-    cdef Py_ssize_t pairs = (oh + 1) // 2
-    cdef Py_ssize_t i = 2 * (rest % pairs), q = rest // pairs
-    cdef Py_ssize_t j0 = jb * col_block, j1 = _min(ow, j0 + col_block)
     cdef Py_ssize_t plane0 = 0, c_lo = 0, c_hi = 1
     if scalar_t is float or scalar_t is double:
         if lead <= 1 and i + 1 < oh:
@@ -242,6 +237,184 @@ cdef void correlate_tile(const scalar_t* x, const Py_ssize_t* x_shape,
         correlate_row(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + 1, j0, j1)
 
 
+cdef inline Py_ssize_t border_index(Py_ssize_t i, Py_ssize_t n, int mode) noexcept nogil:
+    """The index in [0, n) that position i of an axis extended by ``mode`` reads,
+    or -1 for the constant.  Positions any distance outside (kernels larger
+    than x) repeat the pattern, as scipy.ndimage and np.pad do."""
+    cdef Py_ssize_t p
+    if 0 <= i < n:
+        return i
+    if mode == BORDER_NEAREST:
+        return 0 if i < 0 else n - 1
+    if mode == BORDER_WRAP:
+        i = i % n
+        return i + n if i < 0 else i
+    if mode == BORDER_REFLECT:  # period 2n, the edge sample repeated
+        p = 2 * n
+    elif mode == BORDER_MIRROR:  # period 2n - 2, the edge sample not repeated
+        if n == 1:
+            return 0
+        p = 2 * n - 2
+    else:
+        return -1
+    i = i % p
+    if i < 0:
+        i += p
+    if i < n:
+        return i
+    return p - 1 - i if mode == BORDER_REFLECT else p - i
+
+
+cdef inline Py_ssize_t _plane_offset(const Py_ssize_t* x_shape, const Py_ssize_t* o_idx,
+                                     const Py_ssize_t* c, const Py_ssize_t* pad, int lead,
+                                     int mode) noexcept nogil:
+    """Flat index of the x plane that kernel plane c of output plane o_idx reads
+    through the border map, or -1 where that is the constant."""
+    cdef Py_ssize_t off = 0, t
+    cdef int d
+    for d in range(lead):
+        t = border_index(o_idx[d] + c[d] - pad[d], x_shape[d], mode)
+        if t < 0:
+            return -1
+        off = off * x_shape[d] + t
+    return off
+
+
+cdef void _border_row(const scalar_t* x, const Py_ssize_t* x_shape,
+                      const scalar_t* k, const Py_ssize_t* k_shape,
+                      scalar_t* out, const Py_ssize_t* out_shape,
+                      const Py_ssize_t* pad, int ndim, Py_ssize_t q, Py_ssize_t i,
+                      Py_ssize_t j0, Py_ssize_t j1, const Border* border,
+                      scalar_t* window) noexcept nogil:
+    """Row i of output plane q, columns [j0, j1), reading x through the border map.
+
+    The inputs these outputs read (kernel-sized in every axis but the
+    columns) are gathered into ``window`` through :func:`border_index`, and
+    the row is then the 'valid' correlation of that window: the same kernels
+    as the interior, so no second copy of the loops.
+    """
+    cdef int lead = ndim - 2, d
+    cdef Py_ssize_t xh = x_shape[lead], xw = x_shape[lead + 1]
+    cdef Py_ssize_t kh = k_shape[lead], kw = k_shape[lead + 1]
+    cdef Py_ssize_t w = j1 - j0, ww = j1 - j0 + kw - 1
+    cdef Py_ssize_t x0 = j0 - pad[lead + 1]  # x column of the window's first column
+    cdef Py_ssize_t rem, a, t, r, src, n_rows, lo, hi, plane = 0
+    cdef Py_ssize_t o_idx[MAX_NDIM]
+    cdef Py_ssize_t c[MAX_NDIM]
+    cdef Py_ssize_t w_shape[MAX_NDIM]
+    cdef Py_ssize_t o_shape[MAX_NDIM]
+    cdef Py_ssize_t zero[MAX_NDIM]
+    cdef scalar_t cval = 0
+    cdef scalar_t* wrow
+    cdef const scalar_t* xrow
+    if border.mode == BORDER_CONSTANT:
+        cval = (<const scalar_t*>border.cval)[0]
+    rem = q
+    for d in range(lead - 1, -1, -1):
+        o_idx[d] = rem % out_shape[d]
+        rem = rem // out_shape[d]
+    n_rows = kh
+    for d in range(lead):
+        c[d] = 0
+        n_rows *= k_shape[d]
+        w_shape[d] = k_shape[d]
+        o_shape[d] = 1
+    for d in range(ndim):
+        zero[d] = 0
+    w_shape[lead] = kh
+    w_shape[lead + 1] = ww
+    o_shape[lead] = 1
+    o_shape[lead + 1] = w
+    # the columns of the window that lie inside x are copied as a block
+    lo = _min(_max(0, -x0), ww)
+    hi = _max(lo, _min(ww, xw - x0))
+    for r in range(n_rows):
+        # window row r: kernel plane (c[0], ..., c[lead-1]), kernel row a
+        a = r % kh
+        if a == 0:
+            plane = _plane_offset(x_shape, o_idx, c, pad, lead, border.mode)
+        src = border_index(i + a - pad[lead], xh, border.mode)
+        wrow = window + r * ww
+        if src < 0 or plane < 0:
+            for t in range(ww):
+                wrow[t] = cval
+        else:
+            xrow = x + (plane * xh + src) * xw
+            for t in range(lo):
+                src = border_index(x0 + t, xw, border.mode)
+                wrow[t] = cval if src < 0 else xrow[src]
+            memcpy(wrow + lo, xrow + x0 + lo, (hi - lo) * sizeof(scalar_t))
+            for t in range(hi, ww):
+                src = border_index(x0 + t, xw, border.mode)
+                wrow[t] = cval if src < 0 else xrow[src]
+        if a == kh - 1:  # next kernel plane (odometer over the leading axes)
+            d = lead - 1
+            while d >= 0:
+                c[d] += 1
+                if c[d] < k_shape[d]:
+                    break
+                c[d] = 0
+                d -= 1
+    correlate_row(window, w_shape, k, k_shape, out + (q * out_shape[lead] + i) * out_shape[lead + 1]
+                  + j0, o_shape, zero, ndim, 0, 0, 0, w)
+
+
+cdef void _border_rows(const scalar_t* x, const Py_ssize_t* x_shape,
+                       const scalar_t* k, const Py_ssize_t* k_shape,
+                       scalar_t* out, const Py_ssize_t* out_shape,
+                       const Py_ssize_t* pad, int ndim, Py_ssize_t q, Py_ssize_t i,
+                       Py_ssize_t j0, Py_ssize_t j1, const Border* border,
+                       scalar_t* window) noexcept nogil:
+    """Rows i and i+1 (if it exists) of plane q, columns [j0, j1), x extended by
+    ``border``: where every tap but the columns' lies inside x, the interior
+    columns run the zero-extension path (it reads only x there) and only
+    the column bands at the two ends go through the window."""
+    cdef int lead = ndim - 2, d
+    cdef Py_ssize_t oh = out_shape[lead], rows = 2 if i + 1 < oh else 1
+    cdef Py_ssize_t ci0, ci1, rem, o, r
+    cdef bint inner = i >= pad[lead] and i + rows - 1 - pad[lead] + k_shape[lead] <= x_shape[lead]
+    rem = q
+    for d in range(lead - 1, -1, -1):
+        o = rem % out_shape[d]
+        rem = rem // out_shape[d]
+        inner = inner and o >= pad[d] and o - pad[d] + k_shape[d] <= x_shape[d]
+    ci0 = _min(_max(j0, pad[lead + 1]), j1)
+    ci1 = _max(ci0, _min(j1, x_shape[lead + 1] - k_shape[lead + 1] + pad[lead + 1] + 1))
+    if not inner or ci0 == ci1:
+        ci0 = ci1 = j1
+    else:
+        _zero_rows(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i, ci0, ci1)
+    for r in range(rows):
+        if j0 < ci0:
+            _border_row(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + r, j0, ci0,
+                        border, window)
+        if ci1 < j1:
+            _border_row(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + r, ci1, j1,
+                        border, window)
+
+
+cdef void correlate_tile(const scalar_t* x, const Py_ssize_t* x_shape,
+                         const scalar_t* k, const Py_ssize_t* k_shape,
+                         scalar_t* out, const Py_ssize_t* out_shape,
+                         const Py_ssize_t* pad, int ndim,
+                         Py_ssize_t tile, Py_ssize_t n_col_blocks,
+                         Py_ssize_t col_block, const Border* border,
+                         scalar_t* window) noexcept nogil:
+    """Compute one tile: rows 2p and 2p+1 of output plane q, column block jb."""
+    cdef int lead = ndim - 2
+    cdef Py_ssize_t oh = out_shape[lead], ow = out_shape[lead + 1]
+    cdef Py_ssize_t jb = tile % n_col_blocks
+    cdef Py_ssize_t rest = tile // n_col_blocks
+    cdef Py_ssize_t pairs = (oh + 1) // 2
+    cdef Py_ssize_t i = 2 * (rest % pairs), q = rest // pairs
+    cdef Py_ssize_t j0 = jb * col_block, j1 = _min(ow, j0 + col_block)
+    if border.mode == BORDER_ZERO:
+        _zero_rows(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i, j0, j1)
+    else:
+        _border_rows(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i, j0, j1, border,
+                     window)
+
+
 cdef inline Py_ssize_t _col_block(const Py_ssize_t* k_shape, int ndim,
                                   Py_ssize_t itemsize) noexcept nogil:
     # Column blocks narrow enough that the input rows of a tile stay in L1
@@ -256,15 +429,16 @@ cdef void _run_tiles(const scalar_t* x, const Py_ssize_t* x_shape,
                      scalar_t* out, const Py_ssize_t* out_shape,
                      const Py_ssize_t* pad, int ndim, int n_threads,
                      Py_ssize_t t0, Py_ssize_t t1, Py_ssize_t n_col_blocks,
-                     Py_ssize_t col_block) noexcept nogil:
+                     Py_ssize_t col_block, const Border* border) noexcept nogil:
     """Compute tiles [t0, t1).  Each output element lies in exactly one tile and
     is computed there in full, so how the tiles are split into calls, chunks
-    and threads never changes a value."""
+    and threads never changes a value.  Thread n uses window buffer n of
+    ``border.scratch``."""
     cdef Py_ssize_t t, c, lo, hi, chunk, n_chunks
     if n_threads <= 1 or t1 - t0 == 1:
         for t in range(t0, t1):
             correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks,
-                           col_block)
+                           col_block, border, <scalar_t*>border.scratch)
         return
     # chunks of about CHUNK_WORK (at least CHUNK_TILES tiles), but at least 8
     # chunks per thread for balance
@@ -276,7 +450,8 @@ cdef void _run_tiles(const scalar_t* x, const Py_ssize_t* x_shape,
         hi = _min(t1, lo + chunk)
         for t in range(lo, hi):
             correlate_tile(x, x_shape, k, k_shape, out, out_shape, pad, ndim, t, n_col_blocks,
-                           col_block)
+                           col_block, border,
+                           <scalar_t*>(border.scratch + threadid() * border.scratch_bytes))
 
 
 cdef Py_ssize_t _tile_work(const scalar_t* x, const Py_ssize_t* k_shape,
@@ -317,15 +492,31 @@ cdef void correlate_nd(const scalar_t* x, const Py_ssize_t* x_shape,
     """out = k correlated with zero-extended x (see _kernels.pxd); ndim >= 2."""
     cdef Py_ssize_t col_block = _col_block(k_shape, ndim, sizeof(scalar_t))
     cdef Py_ssize_t n_col_blocks = (out_shape[ndim - 1] + col_block - 1) // col_block
+    cdef Border zero
+    zero.mode = BORDER_ZERO
+    zero.cval = NULL
+    zero.scratch = NULL
+    zero.scratch_bytes = 0
     _run_tiles(x, x_shape, k, k_shape, out, out_shape, pad, ndim, n_threads, 0,
-               _n_tiles(out_shape, ndim, n_col_blocks), n_col_blocks, col_block)
+               _n_tiles(out_shape, ndim, n_col_blocks), n_col_blocks, col_block, &zero)
+
+
+cdef inline Py_ssize_t _window_size(const Py_ssize_t* k_shape, int ndim,
+                                    Py_ssize_t itemsize) noexcept nogil:
+    """Elements of the window buffer one thread needs for a border mode: every
+    kernel plane and row by a column block plus the kernel's width."""
+    cdef Py_ssize_t n = _col_block(k_shape, ndim, itemsize) + k_shape[ndim - 1] - 1
+    cdef int d
+    for d in range(ndim - 1):
+        n *= k_shape[d]
+    return n
 
 
 cdef int _checked(const scalar_t* x, const Py_ssize_t* x_shape,
                   const scalar_t* k, const Py_ssize_t* k_shape,
                   scalar_t* out, const Py_ssize_t* out_shape,
                   const Py_ssize_t* pad, int ndim, int n_threads,
-                  bint check_signals) except -1 nogil:
+                  bint check_signals, const Border* border) except -1 nogil:
     """correlate_nd, stopping at the first pending signal whose handler raises.
 
     The tiles run in batches of about BATCH_WORK multiply-adds per thread
@@ -342,13 +533,13 @@ cdef int _checked(const scalar_t* x, const Py_ssize_t* x_shape,
     batch = _max(1, (BATCH_WORK // _max(1, tile_work)) * _max(1, n_threads))
     if not check_signals or batch >= n_tiles:
         _run_tiles(x, x_shape, k, k_shape, out, out_shape, pad, ndim, n_threads, 0, n_tiles,
-                   n_col_blocks, col_block)
+                   n_col_blocks, col_block, border)
         return 0
     t0 = 0
     while t0 < n_tiles:
         t1 = _min(n_tiles, t0 + batch)
         _run_tiles(x, x_shape, k, k_shape, out, out_shape, pad, ndim, n_threads, t0, t1,
-                   n_col_blocks, col_block)
+                   n_col_blocks, col_block, border)
         t0 = t1
         if t0 < n_tiles:
             with gil:
@@ -374,14 +565,18 @@ cdef int _read_shape(cnp.ndarray a, Py_ssize_t* shape, int offset) except -1:
 
 
 def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out not None,
-              pad, int n_threads):
+              pad, int n_threads, int border=BORDER_ZERO, cnp.ndarray cval=None):
     """Fill ``out`` with the direct correlation of ``x`` with ``k`` (see module doc).
 
-    Low-level entry used by :mod:`cyconv._signal`; it re-checks every
-    invariant the nogil code relies on, so no call can read or write out of
-    bounds.  ``x``, ``k``, ``out``: C-contiguous arrays of one dtype among
-    float32, float64, complex64, complex128, uint64, same ndim (1..32);
-    ``pad``: a sequence of ndim ints with ``0 <= pad[d] < k.shape[d] + x.shape[d]``.
+    Low-level entry used by :mod:`cyconv._signal` and :mod:`cyconv._ndimage`;
+    it re-checks every invariant the nogil code relies on, so no call can
+    read or write out of bounds.  ``x``, ``k``, ``out``: C-contiguous arrays
+    of one dtype among float32, float64, complex64, complex128, uint64, same
+    ndim (1..32); ``pad``: a sequence of ndim ints with
+    ``0 <= pad[d] < k.shape[d] + x.shape[d]``.  ``border``: how x is extended
+    outside its shape, a BORDER_* code of _kernels.pxd (0: zeros, 1: ``cval``,
+    a one-element array of the dtype, 2: reflect, 3: mirror, 4: nearest,
+    5: wrap).
     """
     cdef int ndim = x.ndim, d, offset
     cdef int typenum = cnp.PyArray_TYPE(x)
@@ -393,6 +588,8 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
     cdef void* kp
     cdef void* op
     cdef bint check
+    cdef Border b
+    cdef cnp.ndarray scratch = None
 
     if not (1 <= ndim <= MAX_NDIM - 1) or k.ndim != ndim or out.ndim != ndim:
         raise ValueError(f"x, k and out must share one ndim in 1..{MAX_NDIM - 1}")
@@ -426,6 +623,24 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
     if n_threads < 1:
         raise ValueError("n_threads must be >= 1")
 
+    b.mode = border
+    b.cval = NULL
+    b.scratch = NULL
+    b.scratch_bytes = 0
+    if border != BORDER_ZERO:
+        if not BORDER_CONSTANT <= border <= BORDER_WRAP:
+            raise ValueError(f"unknown border code {border}")
+        if border == BORDER_CONSTANT:
+            if cval is None or cval.size != 1 or cnp.PyArray_TYPE(cval) != typenum \
+                    or not cnp.PyArray_ISBEHAVED_RO(cval):
+                raise TypeError("border=BORDER_CONSTANT needs cval: one aligned element "
+                                "of the kernel dtype")
+            b.cval = cnp.PyArray_DATA(cval)
+        # one window buffer per thread, 64-byte apart (no false sharing)
+        b.scratch_bytes = (_window_size(ks, ndim, x.itemsize) * x.itemsize + 63) // 64 * 64
+        scratch = np.empty(n_threads * b.scratch_bytes, dtype=np.uint8)
+        b.scratch = <char*>cnp.PyArray_DATA(scratch)
+
     # Only the main thread runs Python signal handlers: elsewhere there is
     # nothing to check and no reason to take the GIL between batches.
     check = PyThread_get_thread_ident() == _MAIN_THREAD_IDENT
@@ -435,24 +650,25 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
     with nogil:
         if typenum == cnp.NPY_FLOAT:
             _checked(<const float*>xp, xs, <const float*>kp, ks, <float*>op, os, ps, ndim,
-                     n_threads, check)
+                     n_threads, check, &b)
         elif typenum == cnp.NPY_DOUBLE:
             _checked(<const double*>xp, xs, <const double*>kp, ks, <double*>op, os, ps, ndim,
-                     n_threads, check)
+                     n_threads, check, &b)
         elif typenum == cnp.NPY_CFLOAT:
             _checked(<const complex64_t*>xp, xs, <const complex64_t*>kp, ks, <complex64_t*>op,
-                     os, ps, ndim, n_threads, check)
+                     os, ps, ndim, n_threads, check, &b)
         elif typenum == cnp.NPY_CDOUBLE:
             _checked(<const complex128_t*>xp, xs, <const complex128_t*>kp, ks,
-                     <complex128_t*>op, os, ps, ndim, n_threads, check)
+                     <complex128_t*>op, os, ps, ndim, n_threads, check, &b)
         else:
             _checked(<const uint64_t*>xp, xs, <const uint64_t*>kp, ks, <uint64_t*>op, os, ps,
-                     ndim, n_threads, check)
+                     ndim, n_threads, check, &b)
     return out
 
 
 def correlate_new(cnp.ndarray x not None, cnp.ndarray k not None, pad, tuple out_shape,
-                  cnp.dtype dtype not None, int n_threads):
+                  cnp.dtype dtype not None, int n_threads, int border=BORDER_ZERO,
+                  cnp.ndarray cval=None):
     """:func:`correlate` into a new array of ``out_shape`` and ``dtype``.
 
     ``x`` and ``k`` are first made C-contiguous arrays of ``dtype`` (no copy
@@ -471,7 +687,7 @@ def correlate_new(cnp.ndarray x not None, cnp.ndarray k not None, pad, tuple out
     if <object>cnp.PyArray_DESCR(k) is not dtype or not cnp.PyArray_IS_C_CONTIGUOUS(k):
         k = np.ascontiguousarray(k, dtype=dtype)
     cdef cnp.ndarray out = cnp.PyArray_EMPTY(ndim, dims, cnp.PyArray_TYPE(x), 0)
-    return correlate(x, k, out, pad, n_threads)
+    return correlate(x, k, out, pad, n_threads, border, cval)
 
 
 include "_winograd.pxi"

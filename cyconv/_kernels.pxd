@@ -34,6 +34,29 @@ cdef enum:
     MAX_NDIM = 32
 
 
+# How x is extended outside its shape.  BORDER_ZERO clips the taps to x (the
+# zero extension of scipy.signal, computed without reading outside x); the
+# others read every tap through an index map (border_index in _correlate.pxi),
+# with scipy.ndimage's names: CONSTANT ('constant': the value *cval),
+# REFLECT ('reflect': d c b a | a b c d | d c b a, scipy.signal's 'symm'),
+# MIRROR ('mirror': d c b | a b c d | c b a), NEAREST ('nearest': a a | a b c d | d d)
+# and WRAP ('wrap': periodic, scipy.signal's 'wrap').
+cdef enum:
+    BORDER_ZERO = 0
+    BORDER_CONSTANT = 1
+    BORDER_REFLECT = 2
+    BORDER_MIRROR = 3
+    BORDER_NEAREST = 4
+    BORDER_WRAP = 5
+
+
+cdef struct Border:
+    int mode                   # a BORDER_* code
+    const void* cval           # BORDER_CONSTANT's value, of the kernel's dtype
+    char* scratch              # per-thread window buffers (n_threads * scratch_bytes)
+    Py_ssize_t scratch_bytes
+
+
 # ---- the shared inner loops (inline, so any cimporting module inlines them) ----
 
 ctypedef fused real_t:

@@ -32,8 +32,8 @@ import numpy as np
 
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.pythread cimport PyThread_get_thread_ident
-from cython.parallel cimport prange
-from libc.string cimport memset
+from cython.parallel cimport prange, threadid
+from libc.string cimport memcpy, memset
 
 cimport numpy as cnp
 

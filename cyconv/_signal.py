@@ -28,6 +28,9 @@ _METHODS = ("auto", "direct", "fft", "winograd")
 _BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
                "symm": "symm", "symmetric": "symm"}
 _BOUNDARY_NAMES = tuple(_BOUNDARIES)
+# the kernels' border codes (_kernels.pxd): scipy.signal's 'symm' is ndimage's 'reflect'
+_BORDER_FILL = 1
+_BORDER_CODES = {"fill": _BORDER_FILL, "symm": 2, "wrap": 5}
 
 # dtype the kernels compute in, by the result dtype's kind/size.
 _COMPUTE = {
@@ -140,6 +143,15 @@ def _check_sizes(in1, in2, mode, result):
     _checked_size(out_shape, item, "the output")
 
 
+def _fill_array(fill, cdt):
+    """``fill`` (already of the result dtype) as the kernels' one-element constant."""
+    value = np.asarray(fill)
+    if cdt == _UINT64:
+        return np.array([int(value)], dtype=np.int64).view(np.uint64) if value.dtype.kind != "u" \
+            else np.array([int(value)], dtype=np.uint64)
+    return np.array([value], dtype=cdt)
+
+
 def _from_compute(out, result):
     """Cast the kernels' output to the result dtype (wrap-around for integers)."""
     if out.dtype == result:
@@ -156,8 +168,13 @@ def _from_compute(out, result):
 # the direct path
 # --------------------------------------------------------------------------
 
-def _direct(x, k, pad, out_shape, result, workers):
-    """Run the kernel: out[o] = sum_t k[t] x[o + t - pad]; returns result dtype."""
+def _direct(x, k, pad, out_shape, result, workers, border=0, fill=0):
+    """Run the kernel: out[o] = sum_t k[t] x[o + t - pad]; returns result dtype.
+
+    ``border`` is how x is extended outside its shape (a BORDER_* code of
+    _kernels.pxd: 0 zeros, 1 the constant ``fill``, 2 symmetric, 5 circular);
+    the kernels read the border bands through it, no padded copy is made.
+    """
     cdt = _compute_dtype(result)
     n_out = _checked_size(out_shape, cdt.itemsize, "the output")
     final_shape = out_shape
@@ -179,7 +196,8 @@ def _direct(x, k, pad, out_shape, result, workers):
     rows = n_out // out_shape[-1]
     n = _threads.acquire(workers, work, (rows + 1) // 2 * -(-out_shape[-1] // 1024))
     try:
-        out = _kernels.correlate_new(x, k, pad, tuple(out_shape), cdt, n)
+        out = _kernels.correlate_new(x, k, pad, tuple(out_shape), cdt, n, border,
+                                     _fill_array(fill, cdt) if border == _BORDER_FILL else None)
     finally:
         _threads.release(n)
     if out.ndim != len(final_shape):
@@ -443,18 +461,7 @@ def _2d(in1, in2, mode, boundary, fillvalue, workers, convolve):
                                     same_pad=_half_up if convolve else _half_down)
     if bkind == "fill" and fill == 0:
         return _direct(in1, k, pad, out_shape, result, workers)
-    # Other boundaries: extend in1 by the rule (np.pad repeats wrap/symm for
-    # kernels larger than the input, as scipy does), then a 'valid' pass.
-    after = [o + kk - 1 - p - n for o, kk, p, n in zip(out_shape, k.shape, pad, in1.shape)]
-    pads = list(zip(pad, after))
-    _checked_size([n + p + a for n, (p, a) in zip(in1.shape, pads)],
-                  _compute_dtype(result).itemsize, "the padded input")
-    x = in1.astype(result, copy=False)
-    if bkind == "fill":
-        x = np.pad(x, pads, mode="constant", constant_values=fill)
-    else:
-        x = np.pad(x, pads, mode="wrap" if bkind == "wrap" else "symmetric")
-    return _direct(x, k, (0, 0), out_shape, result, workers)
+    return _direct(in1, k, pad, out_shape, result, workers, _BORDER_CODES[bkind], fill)
 
 
 def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, workers=None):

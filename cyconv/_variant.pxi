@@ -7,8 +7,8 @@ import numpy as np
 
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.pythread cimport PyThread_get_thread_ident
-from cython.parallel cimport prange
-from libc.string cimport memset
+from cython.parallel cimport prange, threadid
+from libc.string cimport memcpy, memset
 
 cimport numpy as cnp
 
@@ -18,10 +18,11 @@ cnp.import_array()
 
 from libc.stdint cimport uint64_t
 
-from cyconv._kernels cimport (CYCONV_BLOCK_BYTES, CYCONV_NARROW_BYTES,
+from cyconv._kernels cimport (BORDER_CONSTANT, BORDER_MIRROR, BORDER_NEAREST, BORDER_REFLECT,
+                              BORDER_WRAP, BORDER_ZERO, CYCONV_BLOCK_BYTES, CYCONV_NARROW_BYTES,
                               CYCONV_TWO_ROWS_BYTES, MAX_NDIM, correlate_two_rows, _max, _min, axpy,
                               cyconv_prefetch_rows,
-                              complex64_t, complex128_t, correlate_block, real_t,
+                              Border, complex64_t, complex128_t, correlate_block, real_t,
                               scalar_t)
 
 include "_correlate.pxi"

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 import cyconv
+from cyconv import ndimage
 
 PUBLIC = [cyconv.correlate, cyconv.convolve, cyconv.correlate2d, cyconv.convolve2d,
-          cyconv.choose_conv_method, cyconv]
+          cyconv.choose_conv_method, cyconv, ndimage] + [getattr(ndimage, n) for n in ndimage.__all__]
 
 
 @pytest.mark.parametrize("obj", PUBLIC, ids=lambda o: getattr(o, "__name__", str(o)))

@@ -536,7 +536,10 @@ def check_2d(func, in1, in2, mode, boundary, fillvalue, conv):
 
 
 SHAPES_2D = [((7, 8), (3, 3)), ((6, 9), (2, 4)), ((5, 5), (4, 1)), ((3, 4), (5, 6)),
-             ((4, 3), (4, 7)), ((1, 6), (1, 3)), ((8, 2), (3, 2))]
+             ((4, 3), (4, 7)), ((1, 6), (1, 3)), ((8, 2), (3, 2)),
+             # kernels several times the input (wrap/symm repeat), and a plane large
+             # enough for the SIMD interior between the kernels' border bands
+             ((2, 3), (7, 11)), ((37, 70), (5, 9))]
 FILLS = {"float": [0, 2.5, -1], "complex": [0, 1.5 - 2j], "int": [0, 7, -3], "uint": [0, 200],
          "bool": [0, True]}
 

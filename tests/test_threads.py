@@ -238,7 +238,7 @@ def boom_module(fn):
 
 
 def test_budget_released_when_the_kernel_raises(monkeypatch):
-    def boom(x, k, pad, out_shape, dtype, n):
+    def boom(x, k, pad, out_shape, dtype, n, border=0, cval=None):
         # a parallel call holds its threads; a serial one runs on the caller's
         assert _threads.in_use() >= (n if n > 1 else 0)
         raise RuntimeError("kernel failed")
