@@ -436,3 +436,14 @@ def test_demo_memory_does_not_grow_with_the_volume(store):
     extra_volume = large["volume_bytes"] - small["volume_bytes"]
     assert large["growth"] - small["growth"] < extra_volume / 4, (small, large)
     assert large["growth"] < large["volume_bytes"] * 0.75, large
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    tests = [t for t in doctest.DocTestFinder().find(cd) if t.examples]
+    assert {t.name.split(".")[-1] for t in tests} >= set(cd.__all__)
+    for t in tests:
+        runner.run(t)
+    assert runner.failures == 0
