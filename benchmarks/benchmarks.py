@@ -100,9 +100,43 @@ class CallOverhead:
         cyconv.correlate(self.x, self.k, "valid")
 
 
+class NdimageFilters:
+    """cyconv.ndimage: the issue's workloads (F1-F5 of ``python -m cyconv bench``),
+    per boundary mode and thread count."""
+
+    params = (["gaussian_2d", "gaussian_3d", "uniform_u16_3d", "correlate_5x5", "sobel"],
+              ["reflect", "constant", "wrap"], [1, 2])
+    param_names = ["filter", "mode", "workers"]
+    timeout = 120
+
+    def setup(self, filter, mode, workers):
+        from cyconv import ndimage
+        rng = np.random.default_rng(4)
+        img = rng.standard_normal((2048, 2048)).astype(np.float32)
+        k = rng.standard_normal((5, 5)).astype(np.float32)
+        calls = {
+            "gaussian_2d": lambda: ndimage.gaussian_filter(img, 2.0, mode=mode, workers=workers),
+            "correlate_5x5": lambda: ndimage.correlate(img, k, mode=mode, workers=workers),
+            "sobel": lambda: ndimage.sobel(img, mode=mode, workers=workers),
+        }
+        if filter == "gaussian_3d":
+            vol = rng.standard_normal((256, 256, 256)).astype(np.float32)
+            calls[filter] = lambda: ndimage.gaussian_filter(vol, 2.0, mode=mode, workers=workers)
+        elif filter == "uniform_u16_3d":
+            vol = rng.integers(0, 65536, (256, 256, 256)).astype(np.uint16)
+            calls[filter] = lambda: ndimage.uniform_filter(vol, 5, mode=mode, workers=workers)
+        self.call = calls[filter]
+
+    def time_filter(self, filter, mode, workers):
+        self.call()
+
+    def peakmem_filter(self, filter, mode, workers):
+        self.call()
+
+
 def _main():
     """Run every benchmark once per parameter combination (no asv needed)."""
-    for cls in (Correlate, CorrelateWinograd, Correlate2dBoundary, CallOverhead):
+    for cls in (Correlate, CorrelateWinograd, Correlate2dBoundary, CallOverhead, NdimageFilters):
         combos = list(itertools.product(*getattr(cls, "params", ()))) or [()]
         for combo in combos:
             bench = cls()

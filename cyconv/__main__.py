@@ -59,6 +59,7 @@ def demo_learn():
           "with nn.Conv2d(1, 1, kernel_size=(1, 2), bias=False), squared error summed over\n"
           f"pixels, plain gradient descent, learning rate {lr}:")
     for i in range(10):
+        layer.zero_grad()                        # backward() adds to grad_weight, as in torch
         err = layer(X) - Y
         loss = float(np.sum(err ** 2))
         layer.backward(2 * err)                  # dL/dY_hat of sum((Y_hat - Y)**2)

@@ -38,8 +38,14 @@ result is bitwise identical for any thread count.  Two inner loop orders:
   6 channels x 2 vectors of columns in registers over all taps.  Border columns (where
   some taps fall outside the input) are summed one by one.
 * strategy B (lanes along tap columns: grad_weight, and any output rows
-  shorter than a vector): 12 dot products (4 channels x 3 output columns) per
-  pass over a pair of kernel/input rows, accumulated into the output row.
+  shorter than a vector): 12 dot products (4 channels x 3 slots) per pass
+  over a pair of kernel/input rows, accumulated into the output.  The slots
+  are one output column of 3 consecutive p (an aligned group), so that
+  short rows fill every slot and the slots share one tap range.
+* strategy N (narrow output rows, at most one wide block, with border
+  columns or a partial block): strategy A's micro-kernel on a per-thread
+  zero-padded copy of the input rows one output row reads, one tile per
+  output row and every q-block in it, weights packed once per group.
 
 The micro-kernels are C with GCC/clang vector extensions
 (_conv_layer_micro.h), compiled for the baseline and for AVX2+FMA and picked
@@ -399,6 +405,11 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
     cdef Py_ssize_t n_yb = (P.osz[1] + P.yb - 1) // P.yb
     cdef Py_ssize_t lo_j[NT]
     cdef Py_ssize_t hi_j[NT]
+    cdef Py_ssize_t pj[NT]
+    cdef Py_ssize_t cj[NT]
+    cdef Py_ssize_t npj, slot
+    cdef bint pgroup = P.k_sp == 0
+    cdef real_t* oj
     cdef Py_ssize_t kc[CB]
     cdef Py_ssize_t xc[NT]
     cdef real_t res[CB * NT]
@@ -454,14 +465,21 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                 if tz == tz_hi:
                     tz = tz_lo
                     r += 1
-        for p in range(p0, p1):
-            obase = out + P.o_off + p * P.o_sp + g * P.o_sg + q0 * P.o_sq + z * P.ostr[0]
+        p = p0
+        while p < p1:
+            # slots: the (p, column) pairs of NT consecutive p (a group
+            # aligned to multiples of NT, as pb is), column by column, NT per
+            # pass: rows of 1, 2, 4, ... columns waste no slot (the weight
+            # gradient of a 1x1 or 4x4 kernel), and the slots of a pass share
+            # one column, so its taps need no clipped edge.  The grouping
+            # depends on the plan only, so the sums do not depend on pb or
+            # the thread count.
+            npj = _min(NT, p1 - p) if pgroup else 1
             kbase = p * P.k_sp
             for c in range(CB):
                 # missing channels repeat channel 0; their sums are dropped
                 kc[c] = kbase + (c if c < nc else 0) * P.k_sq
             for y in range(y0, y1):
-                orow = obase + y * P.ostr[1]
                 _clip(P, 1, y, &ty_lo, &ty_hi)
                 if ty_lo <= ty_min and ty_max < ty_hi:
                     m = rho1 - rho0
@@ -479,19 +497,25 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                     xoff = xof2
                 if m == 0:
                     continue
-                ybase = p * P.x_sp + y * P.ostep[1] * xw
+                ybase = y * P.ostep[1] * xw
+                orow = out + P.o_off + g * P.o_sg + q0 * P.o_sq + z * P.ostr[0] + y * P.ostr[1]
                 col0 = 0
-                while col0 < ow:
-                    nj = _min(NT, ow - col0)
+                while col0 < npj * ow:
+                    nj = _min(NT, npj * ow - col0)
                     lo = 0
                     hi = kw
-                    for j in range(nj):
-                        _clip(P, 2, col0 + j, &lo_j[j], &hi_j[j])
-                        lo = _max(lo, lo_j[j])
-                        hi = _min(hi, hi_j[j])
+                    for j in range(NT):
+                        # slots past nj repeat slot 0; their sums are dropped
+                        slot = col0 + (j if j < nj else 0)
+                        pj[j] = p + slot % npj
+                        cj[j] = slot // npj
+                        _clip(P, 2, cj[j], &lo_j[j], &hi_j[j])
+                        if j < nj:
+                            lo = _max(lo, lo_j[j])
+                            hi = _min(hi, hi_j[j])
                     if hi > lo:
                         for j in range(NT):
-                            xc[j] = ybase + (col0 + (j if j < nj else 0)) * P.ostep[2] + lo * P.tstep[2]
+                            xc[j] = pj[j] * P.x_sp + ybase + cj[j] * P.ostep[2] + lo * P.tstep[2]
                         for c in range(CB):
                             kc[c] += lo
                         if real_t is float:
@@ -501,9 +525,9 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                         for c in range(CB):
                             kc[c] -= lo
                     for j in range(nj):
-                        # taps of column j outside [lo, hi): per tap, one pass
+                        # taps of slot j outside [lo, hi): per tap, one pass
                         # over the rows with the 4 channels side by side
-                        xcol = ybase + (col0 + j) * P.ostep[2]
+                        xcol = pj[j] * P.x_sp + ybase + cj[j] * P.ostep[2]
                         e0 = e1 = e2 = e3 = 0
                         if hi > lo:
                             _edge_b(k, koff, kc, x, xoff, m, xcol, P.tstep[2], lo_j[j], lo,
@@ -513,26 +537,132 @@ cdef void _tile_b(const Plan* P, const real_t* x, const real_t* k, const real_t*
                         else:
                             _edge_b(k, koff, kc, x, xoff, m, xcol, P.tstep[2], lo_j[j], hi_j[j],
                                     &e0, &e1, &e2, &e3)
-                        orow += (col0 + j) * P.ostr[2]
+                        oj = orow + pj[j] * P.o_sp + cj[j] * P.ostr[2]
                         if hi > lo:
-                            orow[0] += res[j] + e0
+                            oj[0] += res[j] + e0
                             if nc > 1:
-                                orow[P.o_sq] += res[NT + j] + e1
+                                oj[P.o_sq] += res[NT + j] + e1
                             if nc > 2:
-                                orow[2 * P.o_sq] += res[2 * NT + j] + e2
+                                oj[2 * P.o_sq] += res[2 * NT + j] + e2
                             if nc > 3:
-                                orow[3 * P.o_sq] += res[3 * NT + j] + e3
+                                oj[3 * P.o_sq] += res[3 * NT + j] + e3
                         else:
-                            orow[0] += e0
+                            oj[0] += e0
                             if nc > 1:
-                                orow[P.o_sq] += e1
+                                oj[P.o_sq] += e1
                             if nc > 2:
-                                orow[2 * P.o_sq] += e2
+                                oj[2 * P.o_sq] += e2
                             if nc > 3:
-                                orow[3 * P.o_sq] += e3
-                        orow -= (col0 + j) * P.ostr[2]
+                                oj[3 * P.o_sq] += e3
                     col0 += NT
+            p += npj
         rho0 = rho1
+
+
+# --------------------------------------------------------------------------
+# strategy N: narrow output rows (at most one wide block), strategy A's
+# micro-kernel on a zero-padded copy of the tile's input rows
+# --------------------------------------------------------------------------
+
+cdef inline Py_ssize_t _n_width(const Plan* P) noexcept nogil:
+    """Columns of the one block that covers a narrow output row (L or 2L)."""
+    return P.lanes if P.osz[2] <= P.lanes else P.vw
+
+
+cdef inline Py_ssize_t _n_row(const Plan* P) noexcept nogil:
+    """Elements of one padded input row: every column the block reads."""
+    return (_n_width(P) - 1) * P.ostep[2] + (P.ks[2] - 1) * P.tstep[2] + 1
+
+
+cdef void _pack_n(const Plan* P, const real_t* k, Py_ssize_t g, Py_ssize_t* xoff,
+                  real_t* kp) noexcept nogil:
+    """Every tap (r, tz, ty, tx) of group g for every q-block, 6 (or 4) channels
+    packed side by side, and the taps' offsets in the padded rows."""
+    cdef Py_ssize_t qb, q0, nc, c, i, rho, tx, kidx, off = 0
+    cdef Py_ssize_t kw = P.ks[2], nrows = P.nR * P.ks[0] * P.ks[1], wrow = _n_row(P)
+    cdef Py_ssize_t sk = P.ks[0] * P.ks[1] * P.ks[2]
+    cdef int cw
+    for rho in range(nrows):
+        for tx in range(kw):
+            xoff[rho * kw + tx] = rho * wrow + tx * P.tstep[2]
+    for qb in range(P.nQB):
+        q0 = 6 * qb if qb < P.n6 else 6 * P.n6 + 4 * (qb - P.n6)
+        cw = 6 if qb < P.n6 else 4
+        nc = _min(cw, P.nQ - q0)
+        for i in range(P.ntaps):
+            # tap i = (r, tz, ty, tx) in C order
+            kidx = g * P.k_sg + (i // sk) * P.k_sr + i % sk
+            for c in range(cw):
+                kp[off + cw * i + c] = k[kidx + (q0 + c) * P.k_sq] if c < nc else 0
+        off += cw * P.ntaps
+
+
+cdef void _tile_n(const Plan* P, const real_t* x, const real_t* k, const real_t* bias,
+                  real_t* out, Py_ssize_t tile, Py_ssize_t* key, Py_ssize_t* xoff,
+                  real_t* kp, real_t* rows, real_t* tmp) noexcept nogil:
+    """Output row (p, g, z, y), every q-block: the input rows its taps read are
+    copied into ``rows``, zero outside the input (padding), so that one block
+    of L or 2L columns covers the row with no border column; then the
+    micro-kernel runs once per q-block on packed weights cached per group.
+    Every output sums all kw * kh * kd * nR taps in the weight's order (taps
+    in the padding add exact zeros), whatever the tile order or thread."""
+    cdef Py_ssize_t rest, p, g, z, y, r, tz, ty, iz, iy, c, col, qb, q0, nc, rho, src, off
+    cdef Py_ssize_t bw = _n_width(P), wrow = _n_row(P), ow = P.osz[2]
+    cdef Py_ssize_t xw = P.xs[2], plane = P.xs[1] * P.xs[2], c_lo, c_hi
+    cdef real_t binit[CBA + 2]
+    cdef real_t* dst
+    cdef real_t* orow
+    cdef int cw
+
+    y = tile % P.osz[1]
+    rest = tile // P.osz[1]
+    z = rest % P.osz[0]
+    rest = rest // P.osz[0]
+    g = rest % P.G
+    p = rest // P.G
+    if key[0] != g:
+        _pack_n(P, k, g, xoff, kp)
+        key[0] = g
+
+    # padded row of input columns [-pad, -pad + wrow): column j of the row
+    # is input column j - pad; valid ones are [c_lo, c_hi)
+    c_lo = _min(wrow, _max(0, P.pad[2]))
+    c_hi = _max(c_lo, _min(wrow, xw + P.pad[2]))
+    rho = 0
+    for r in range(P.nR):
+        for tz in range(P.ks[0]):
+            iz = z * P.ostep[0] + tz * P.tstep[0] - P.pad[0]
+            for ty in range(P.ks[1]):
+                iy = y * P.ostep[1] + ty * P.tstep[1] - P.pad[1]
+                dst = rows + rho * wrow
+                if 0 <= iz < P.xs[0] and 0 <= iy < P.xs[1]:
+                    src = p * P.x_sp + g * P.x_sg + r * P.x_sr + iz * plane + iy * xw - P.pad[2]
+                    for col in range(c_lo):
+                        dst[col] = 0
+                    for col in range(c_lo, c_hi):
+                        dst[col] = x[src + col]
+                    for col in range(c_hi, wrow):
+                        dst[col] = 0
+                else:
+                    for col in range(wrow):
+                        dst[col] = 0
+                rho += 1
+
+    off = 0
+    for qb in range(P.nQB):
+        q0 = 6 * qb if qb < P.n6 else 6 * P.n6 + 4 * (qb - P.n6)
+        cw = 6 if qb < P.n6 else 4
+        nc = _min(cw, P.nQ - q0)
+        for c in range(CBA + 2):
+            binit[c] = bias[g * P.nQ + q0 + c] if (bias != NULL and c < nc) else 0
+        _micro_a(rows, 0, P.ostep[2], xoff, kp + off, P.ntaps, binit, tmp, bw, 1, <int>nc,
+                 1 if bw == P.lanes else P.nv, cw)
+        orow = out + (P.o_off + p * P.o_sp + g * P.o_sg + q0 * P.o_sq
+                      + z * P.ostr[0] + y * P.ostr[1])
+        for c in range(nc):
+            for col in range(ow):
+                orow[c * P.o_sq + col * P.ostr[2]] = tmp[c * bw + col]
+        off += cw * P.ntaps
 
 
 # --------------------------------------------------------------------------
@@ -544,6 +674,46 @@ cdef inline void _reset_key(Py_ssize_t* key) noexcept nogil:
     cdef int i
     for i in range(KEY):
         key[i] = -1
+
+
+cdef int _run_n(const Plan* P, const real_t* x, const real_t* k, const real_t* bias, real_t* out,
+                int n_threads, Py_ssize_t chunk) noexcept nogil:
+    """Strategy N: one tile per output row; per-thread scratch = the group's packed
+    weights + tap offsets + the padded input rows of one tile + one block."""
+    cdef Py_ssize_t n_tiles = P.nP * P.G * P.osz[0] * P.osz[1], t
+    cdef Py_ssize_t nkp = (6 * P.n6 + 4 * (P.nQB - P.n6)) * P.ntaps + 8
+    cdef Py_ssize_t nrows = (P.ntaps // P.ks[2]) * _n_row(P) + 8
+    cdef Py_ssize_t nbytes = ((KEY + P.ntaps) * sizeof(Py_ssize_t)
+                              + (nkp + nrows + (CBA + 2) * 2 * P.vw) * sizeof(real_t))
+    cdef int fail[1]
+    cdef Py_ssize_t* scratch = NULL
+    fail[0] = 0
+    if n_threads <= 1:
+        scratch = <Py_ssize_t*>calloc(1, nbytes)
+        if scratch == NULL:
+            return 1
+        _reset_key(scratch)
+        for t in range(n_tiles):
+            _tile_n(P, x, k, bias, out, t, scratch, scratch + KEY,
+                    <real_t*>(scratch + KEY + P.ntaps),
+                    <real_t*>(scratch + KEY + P.ntaps) + nkp,
+                    <real_t*>(scratch + KEY + P.ntaps) + nkp + nrows)
+        free(scratch)
+        return 0
+    with parallel(num_threads=n_threads):
+        scratch = <Py_ssize_t*>calloc(1, nbytes)
+        if scratch == NULL:
+            fail[0] = 1
+        else:
+            _reset_key(scratch)
+        for t in prange(n_tiles, schedule="dynamic", chunksize=chunk):
+            if scratch != NULL:
+                _tile_n(P, x, k, bias, out, t, scratch, scratch + KEY,
+                        <real_t*>(scratch + KEY + P.ntaps),
+                        <real_t*>(scratch + KEY + P.ntaps) + nkp,
+                        <real_t*>(scratch + KEY + P.ntaps) + nkp + nrows)
+        free(scratch)
+    return fail[0]
 
 
 cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bias, real_t* out,
@@ -560,6 +730,8 @@ cdef int _run(const Plan* P, const real_t* x, const real_t* k, const real_t* bia
     cdef Py_ssize_t* scratch = NULL
     fail[0] = 0
 
+    if strategy == 2:
+        return _run_n(P, x, k, bias, out, n_threads, chunk)
     if strategy == 1:
         n_tiles = ((P.nP + P.pb - 1) // P.pb) * P.G * P.nQB * P.osz[0] * ((P.osz[1] + P.yb - 1) // P.yb)
         nbytes = 5 * ROWS * sizeof(Py_ssize_t)
@@ -660,8 +832,10 @@ def run(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out not None
             raise TypeError("bias must be None or a 1-D ndarray")
         b = <cnp.ndarray>bias
         _check_array(b, "bias", typenum, False)
-    if strategy not in (0, 1):
-        raise ValueError("strategy must be 0 (A) or 1 (B)")
+    if strategy not in (0, 1, 2):
+        raise ValueError("strategy must be 0 (A), 1 (B) or 2 (N)")
+    if strategy == 2 and int(plan["osz"][2]) > cyc_lanes(typenum == cnp.NPY_DOUBLE) * cyc_nv():
+        raise ValueError("strategy 2 (N) needs output rows of at most one wide block")
     if n_threads < 1 or chunk < 1 or yb < 1 or pb < 1:
         raise ValueError("n_threads, chunk, yb and pb must be >= 1")
 
@@ -727,7 +901,7 @@ def run(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out not None
         P.ostep[d], P.tstep[d], P.pad[d] = ostep[d], tstep[d], pad[d]
     P.ntaps = nR * sk
     P.yb = min(yb, osz[1])
-    P.pb = min(pb, nP)
+    P.pb = min((pb + NT - 1) // NT * NT, nP)   # whole slot groups of NT p (see _tile_b)
     P.lanes = cyc_lanes(typenum == cnp.NPY_DOUBLE)
     P.nv = cyc_nv()
     P.vw = P.lanes * P.nv

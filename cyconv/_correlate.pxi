@@ -24,6 +24,9 @@ cdef enum:
     # PREFETCH_TAPS taps per plane on planes of at least PREFETCH_BYTES.
     PREFETCH_TAPS = 25
     PREFETCH_BYTES = 1 << 22
+    # Border-mode edge bands of kernels with at most EDGE_TAPS taps are
+    # summed point by point (_edge_columns); larger kernels gather a window.
+    EDGE_TAPS = 9
 
 
 cdef inline real_t _correlate_point(const real_t* x, const real_t* k, Py_ssize_t xh,
@@ -222,8 +225,10 @@ cdef void _zero_rows(const scalar_t* x, const Py_ssize_t* x_shape,
     cdef int lead = ndim - 2
     cdef Py_ssize_t oh = out_shape[lead], ow = out_shape[lead + 1]
     cdef Py_ssize_t plane0 = 0, c_lo = 0, c_hi = 1
+    # (a one-row kernel shares no input row between the two output rows: the
+    # eight-accumulator block of correlate_row then keeps more chains in flight)
     if scalar_t is float or scalar_t is double:
-        if lead <= 1 and i + 1 < oh:
+        if lead <= 1 and i + 1 < oh and k_shape[lead] > 1:
             if lead == 1:
                 plane0 = q - pad[0]
                 c_lo = _max(0, pad[0] - q)
@@ -359,6 +364,57 @@ cdef void _border_row(const scalar_t* x, const Py_ssize_t* x_shape,
                   + j0, o_shape, zero, ndim, 0, 0, 0, w)
 
 
+cdef void _edge_columns(const scalar_t* x, const Py_ssize_t* x_shape,
+                        const scalar_t* k, const Py_ssize_t* k_shape,
+                        scalar_t* out, const Py_ssize_t* out_shape,
+                        const Py_ssize_t* pad, int ndim, Py_ssize_t q, Py_ssize_t i,
+                        Py_ssize_t j0, Py_ssize_t j1, const Border* border) noexcept nogil:
+    """Row i of plane q, columns [j0, j1), when every tap but the columns' lies
+    inside x: each output is summed directly, its columns read through the
+    border map.  For the few columns of a small kernel's edge band this is
+    far cheaper than gathering a window (sobel 2048^2: -0.5 ms of 3.5)."""
+    cdef int lead = ndim - 2, d
+    cdef Py_ssize_t xh = x_shape[lead], xw = x_shape[lead + 1]
+    cdef Py_ssize_t kh = k_shape[lead], kw = k_shape[lead + 1], pw = pad[lead + 1]
+    cdef Py_ssize_t rem, j, r, a, b, col, n_rows = kh, plane = 0
+    cdef Py_ssize_t o_idx[MAX_NDIM]
+    cdef Py_ssize_t c[MAX_NDIM]
+    cdef scalar_t cval = 0, acc
+    cdef const scalar_t* xrow
+    cdef const scalar_t* krow
+    cdef scalar_t* orow = out + (q * out_shape[lead] + i) * out_shape[lead + 1]
+    if border.mode == BORDER_CONSTANT:
+        cval = (<const scalar_t*>border.cval)[0]
+    rem = q
+    for d in range(lead - 1, -1, -1):
+        o_idx[d] = rem % out_shape[d]
+        rem = rem // out_shape[d]
+    for d in range(lead):
+        n_rows *= k_shape[d]
+    for j in range(j0, j1):
+        acc = 0
+        for d in range(lead):
+            c[d] = 0
+        for r in range(n_rows):
+            a = r % kh
+            if a == 0:
+                plane = _plane_offset(x_shape, o_idx, c, pad, lead, border.mode)
+            xrow = x + (plane * xh + i + a - pad[lead]) * xw
+            krow = k + r * kw
+            for b in range(kw):
+                col = border_index(j + b - pw, xw, border.mode)
+                acc = acc + krow[b] * (cval if col < 0 else xrow[col])
+            if a == kh - 1:
+                d = lead - 1
+                while d >= 0:
+                    c[d] += 1
+                    if c[d] < k_shape[d]:
+                        break
+                    c[d] = 0
+                    d -= 1
+        orow[j] = acc
+
+
 cdef void _border_rows(const scalar_t* x, const Py_ssize_t* x_shape,
                        const scalar_t* k, const Py_ssize_t* k_shape,
                        scalar_t* out, const Py_ssize_t* out_shape,
@@ -368,11 +424,16 @@ cdef void _border_rows(const scalar_t* x, const Py_ssize_t* x_shape,
     """Rows i and i+1 (if it exists) of plane q, columns [j0, j1), x extended by
     ``border``: where every tap but the columns' lies inside x, the interior
     columns run the zero-extension path (it reads only x there) and only
-    the column bands at the two ends go through the window."""
+    the column bands at the two ends go through the border map."""
     cdef int lead = ndim - 2, d
     cdef Py_ssize_t oh = out_shape[lead], rows = 2 if i + 1 < oh else 1
     cdef Py_ssize_t ci0, ci1, rem, o, r
+    cdef Py_ssize_t narrow = CYCONV_NARROW_BYTES // sizeof(scalar_t)
+    cdef Py_ssize_t taps = 1
+    cdef bint bands, thin
     cdef bint inner = i >= pad[lead] and i + rows - 1 - pad[lead] + k_shape[lead] <= x_shape[lead]
+    for d in range(ndim):
+        taps *= k_shape[d]
     rem = q
     for d in range(lead - 1, -1, -1):
         o = rem % out_shape[d]
@@ -380,10 +441,23 @@ cdef void _border_rows(const scalar_t* x, const Py_ssize_t* x_shape,
         inner = inner and o >= pad[d] and o - pad[d] + k_shape[d] <= x_shape[d]
     ci0 = _min(_max(j0, pad[lead + 1]), j1)
     ci1 = _max(ci0, _min(j1, x_shape[lead + 1] - k_shape[lead + 1] + pad[lead + 1] + 1))
-    if not inner or ci0 == ci1:
+    bands = j0 < ci0 or ci1 < j1
+    thin = ci0 - j0 < narrow and j1 - ci1 < narrow
+    if not inner or ci0 == ci1 or (bands and thin and taps > EDGE_TAPS):
+        # the whole tile through the window: outside x in rows or planes, or
+        # bands too narrow for the SIMD blocks with a kernel too large to sum
+        # them point by point (the window's copy is one read per kernel row
+        # and output, ~1/kw of the work)
         ci0 = ci1 = j1
     else:
         _zero_rows(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i, ci0, ci1)
+        if bands and thin:
+            for r in range(rows):
+                _edge_columns(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + r, j0,
+                              ci0, border)
+                _edge_columns(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + r, ci1,
+                              j1, border)
+            return
     for r in range(rows):
         if j0 < ci0:
             _border_row(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i + r, j0, ci0,
@@ -470,8 +544,10 @@ cdef Py_ssize_t _tile_work(const scalar_t* x, const Py_ssize_t* k_shape,
         work *= 2
     elif scalar_t is complex64_t:
         work *= 4
-    elif scalar_t is complex128_t or scalar_t is uint64_t:
+    elif scalar_t is complex128_t or scalar_t is uint64_t or scalar_t is longdouble_t:
         work *= 8
+    elif scalar_t is clongdouble_t:
+        work *= 32
     return work
 
 
@@ -571,7 +647,8 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
     Low-level entry used by :mod:`cyconv._signal` and :mod:`cyconv._ndimage`;
     it re-checks every invariant the nogil code relies on, so no call can
     read or write out of bounds.  ``x``, ``k``, ``out``: C-contiguous arrays
-    of one dtype among float32, float64, complex64, complex128, uint64, same
+    of one dtype among float32, float64, complex64, complex128, uint64,
+    longdouble, clongdouble, same
     ndim (1..32); ``pad``: a sequence of ndim ints with
     ``0 <= pad[d] < k.shape[d] + x.shape[d]``.  ``border``: how x is extended
     outside its shape, a BORDER_* code of _kernels.pxd (0: zeros, 1: ``cval``,
@@ -595,7 +672,8 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
         raise ValueError(f"x, k and out must share one ndim in 1..{MAX_NDIM - 1}")
     if cnp.PyArray_TYPE(k) != typenum or cnp.PyArray_TYPE(out) != typenum:
         raise TypeError("x, k and out must have the same dtype")
-    if typenum not in (cnp.NPY_FLOAT, cnp.NPY_DOUBLE, cnp.NPY_CFLOAT, cnp.NPY_CDOUBLE, cnp.NPY_UINT64):
+    if typenum not in (cnp.NPY_FLOAT, cnp.NPY_DOUBLE, cnp.NPY_CFLOAT, cnp.NPY_CDOUBLE, cnp.NPY_UINT64,
+                       cnp.NPY_LONGDOUBLE, cnp.NPY_CLONGDOUBLE):
         raise TypeError(f"unsupported kernel dtype {x.dtype}")
     if not (cnp.PyArray_IS_C_CONTIGUOUS(x) and cnp.PyArray_IS_C_CONTIGUOUS(k)
             and cnp.PyArray_IS_C_CONTIGUOUS(out)):
@@ -660,9 +738,15 @@ def correlate(cnp.ndarray x not None, cnp.ndarray k not None, cnp.ndarray out no
         elif typenum == cnp.NPY_CDOUBLE:
             _checked(<const complex128_t*>xp, xs, <const complex128_t*>kp, ks,
                      <complex128_t*>op, os, ps, ndim, n_threads, check, &b)
-        else:
+        elif typenum == cnp.NPY_UINT64:
             _checked(<const uint64_t*>xp, xs, <const uint64_t*>kp, ks, <uint64_t*>op, os, ps,
                      ndim, n_threads, check, &b)
+        elif typenum == cnp.NPY_LONGDOUBLE:
+            _checked(<const longdouble_t*>xp, xs, <const longdouble_t*>kp, ks,
+                     <longdouble_t*>op, os, ps, ndim, n_threads, check, &b)
+        else:
+            _checked(<const clongdouble_t*>xp, xs, <const clongdouble_t*>kp, ks,
+                     <clongdouble_t*>op, os, ps, ndim, n_threads, check, &b)
     return out
 
 

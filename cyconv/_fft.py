@@ -53,6 +53,10 @@ from cyconv import _threads
 
 # ns per multiply-add of the direct kernel on one thread, by compute dtype
 DIRECT_NS = {"f4": 0.039, "f8": 0.078, "c8": 0.50, "c16": 0.59, "u8": 0.41}
+# ns per kernel call of a batched direct correlation (one call per batch
+# element where each has its own kernel: Python-level slicing and checks;
+# 1.5 us measured on 400,000 elements of 6 by 3, 2026-12-06)
+DIRECT_CALL_NS = 1500
 # ns per model unit of FFTPlan.cost (see fft_plan), by FFT dtype
 FFT_NS = {"f4": 0.62, "f8": 1.3, "c8": 0.55, "c16": 0.98}
 # The Winograd method (2-D float64 only, see _winograd.pxi) on one thread: ns
@@ -186,25 +190,47 @@ def _kernel_and_out(shape1, shape2, mode):
     return shape2, tuple(shape1)
 
 
-def choose_method(in1, in2, mode):
-    """'direct', 'fft' or 'winograd' for non-empty inputs of equal ndim."""
+def choose_method(in1, in2, mode, batched=None):
+    """'direct', 'fft' or 'winograd' for non-empty inputs of equal ndim.
+
+    ``batched``: for a call with ``axes`` (correlate/convolve), the tuple
+    ``(axes, rng, batch, calls)``: the convolved axes, the kept range per
+    axis, the number of broadcast batch elements and of direct kernel calls;
+    the model then counts the work on those axes times the batch plus
+    DIRECT_CALL_NS per call (direct) or the batched transforms (FFT).
+    """
     result = np.result_type(in1, in2)
-    macs = direct_macs(in1.shape, in2.shape, mode)
-    if macs < 1 << 16 or min(in1.size, in2.size) <= 16:
+    if result.kind in "fc" and result.itemsize > (8 if result.kind == "f" else 16):
+        return "direct"  # long double: an FFT (in float64) would lose its precision
+    shape1, shape2 = in1.shape, in2.shape
+    calls = 1
+    if batched is not None:
+        axes, rng, batch, calls = batched
+        shape1 = tuple(shape1[d] for d in axes)
+        shape2 = tuple(shape2[d] for d in axes)
+    macs = direct_macs(shape1, shape2, mode) * (1 if batched is None else batch)
+    if calls * DIRECT_CALL_NS < 1e5 and (macs < 1 << 16
+                                          or min(math.prod(shape1), math.prod(shape2)) <= 16):
         return "direct"
     key = _dtype_key(result)
     threads = max(1, min(_threads.max_threads(), _threads.cpu_count()))
-    t_direct = macs * DIRECT_NS[key] / threads
+    t_direct = (macs * DIRECT_NS[key] + calls * DIRECT_CALL_NS) / threads
     cdt = _fft_dtype(result)
-    plan = fft_plan(in1.shape, in2.shape, mode, cdt.char)
-    t_fft = FFT_NS["f8" if key == "u8" else key] * plan.cost / (1 + 0.8 * (threads - 1))
+    if batched is None:
+        plan = fft_plan(shape1, shape2, mode, cdt.char)
+        cost = plan.cost
+        n_fft = math.prod(plan.size)
+    else:
+        cost = batched_fft_cost(in1.shape, in2.shape, axes, rng, cdt.char, batch)
+        n_fft = math.prod(_batched_size(in1.shape, in2.shape, axes, rng))
+    t_fft = FFT_NS["f8" if key == "u8" else key] * cost / (1 + 0.8 * (threads - 1))
     t_winograd = math.inf
-    if in1.ndim == 2 and result == np.float64:
+    if batched is None and in1.ndim == 2 and result == np.float64:
         t_winograd = winograd_cost(*_kernel_and_out(in1.shape, in2.shape, mode)) / threads
     if min(t_fft, t_winograd) >= t_direct:
         return "direct"
     if result.kind in "biu":
-        if not _int_fft_exact(in1, in2, math.prod(plan.size)):
+        if not _int_fft_exact(in1, in2, n_fft):
             return "direct"
     # Winograd's rounding, like the FFT's, mixes neighbouring inputs (within
     # a 5x5 window): the same guard against wide dynamic range and NaN/inf.
@@ -240,12 +266,16 @@ def _out_range(shape1, shape2, mode):
 # transform that small tiles pay, times OUT_OF_CACHE for a 1-D transform of
 # more than CACHE_BYTES_1D (pocketfft's long 1-D transforms leave the L1/L2
 # caches and run at half speed per N log2 N; its passes over N-D arrays stay
-# efficient).  Each FFT call from Python costs CALL_UNITS more.  Fitted on
-# 34 timings of 1-D/2-D/3-D float32 problems, whole and tiled, plus 1-D
-# batches of 2**11 .. 2**15 (2026-11-27, 2-core Zen 4): the model is within
-# about 30 % of every timing.  1-D tiles are powers of two (3 * 2**k and
+# efficient).  CACHE_BYTES_1D was 64 KiB; overlap-save tiles of 1-D float64
+# (2026-12-06, same machine) run at full speed per N log2 N up to 128-256
+# KiB (16384 points with a 4095 tap kernel: 54 ms against 86 ms for the
+# 8192 the old bound chose; 1.7x slower per unit only at 512 KiB).  Each
+# FFT call from Python costs CALL_UNITS more.  Fitted on 34 timings of
+# 1-D/2-D/3-D float32 problems, whole and tiled, plus 1-D batches of
+# 2**11 .. 2**15 (2026-11-27, 2-core Zen 4): the model is within about 30 %
+# of every timing.  1-D tiles are powers of two (3 * 2**k and
 # 5 * 2**k lengths run 15-25 % slower per unit there).
-CACHE_BYTES_1D = 1 << 16
+CACHE_BYTES_1D = 1 << 17
 OUT_OF_CACHE = 2.0
 SMALL_TILE = 16
 CALL_UNITS = 40_000
@@ -381,9 +411,14 @@ def _backend():
     return _BACKEND
 
 
-def _whole(a, b, rng, size, fft, kw):
-    """The kept slice of the full convolution from one circular transform."""
-    axes = list(range(a.ndim))
+def _whole(a, b, rng, size, fft, kw, axes=None):
+    """The kept slice of the full convolution from one circular transform.
+
+    ``axes``: the transformed axes (default all; ``size`` has one entry per
+    axis transformed); the others broadcast, as numpy broadcasts a product.
+    """
+    if axes is None:
+        axes = list(range(a.ndim))
     if a.dtype.kind == "c":
         z = fft.ifftn(fft.fftn(a, size, axes, **kw) * fft.fftn(b, size, axes, **kw),
                       size, axes, **kw)
@@ -495,6 +530,14 @@ def _pool(n):
         return _POOL[2]
 
 
+def warn_if_not_finite(a, b, stacklevel):
+    """Warn (RuntimeWarning) when an input to method='fft' holds NaN or inf."""
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        warnings.warn("method='fft' with NaN or inf in the input spreads NaN/inf over the "
+                      "whole output; use method='direct' to keep them where they belong",
+                      RuntimeWarning, stacklevel=stacklevel)
+
+
 def fft_convolve(a, b, mode, result, workers=None, checked=False):
     """Linear convolution of ``a`` and ``b`` (same ndim, non-empty) by FFT.
 
@@ -511,10 +554,8 @@ def fft_convolve(a, b, mode, result, workers=None, checked=False):
     cdt = _fft_dtype(result)
     a = np.asarray(a, dtype=cdt)
     b = np.asarray(b, dtype=cdt)
-    if not checked and not (np.isfinite(a).all() and np.isfinite(b).all()):
-        warnings.warn("method='fft' with NaN or inf in the input spreads NaN/inf over the "
-                      "whole output; use method='direct' to keep them where they belong",
-                      RuntimeWarning, stacklevel=4)
+    if not checked:
+        warn_if_not_finite(a, b, stacklevel=5)
     plan = fft_plan(a.shape, b.shape, mode, cdt.char)
     rng = _out_range(a.shape, b.shape, mode)
     fft, takes_workers = _backend()
@@ -534,9 +575,114 @@ def fft_convolve(a, b, mode, result, workers=None, checked=False):
                 z = _tiled(big, small, rng, plan.tile, fft, kw, inverse_kw, n)
     finally:
         _threads.release(n)
+    return _to_result(z, result)
+
+
+def _to_result(z, result):
+    """The FFT's answer as a C-contiguous array of ``result`` (integers rounded)."""
     if result.kind in "biu":
         z = np.rint(z)
         if result.kind == "b":
             return np.ascontiguousarray(z != 0)
         z = z.astype(np.int64)  # then wrap to narrower types like the direct path
     return np.ascontiguousarray(z.astype(result, copy=False))
+
+
+def _batched_size(shape1, shape2, axes, rng):
+    """Per transformed axis, the circular length that keeps ``rng`` alias-free
+    (as the whole plan of :func:`_search_plan`)."""
+    return tuple(next_fast_len(max(rng[d][1], shape1[d] + shape2[d] - 1 - rng[d][0]))
+                 for d in axes)
+
+
+def _stacking(shape1, shape2, axes):
+    """(signal, kernel, stacked shape, kernel shape) where one input has length 1
+    on every batch axis (a kernel shared by the batch), else None.
+
+    The batch elements of the other input, each followed by ``m - 1`` zeros
+    on the first of ``axes`` (m: the kernel's length there), laid end to end
+    along that axis make one array whose full convolution with the kernel
+    holds every element's full convolution, side by side and apart: one
+    problem for the planner (overlap-save tiles), however small the elements.
+    """
+    batch = [d for d in range(len(shape1)) if d not in axes]
+    for sig, ker, s, k in ((0, 1, shape1, shape2), (1, 0, shape2, shape1)):
+        if all(k[d] == 1 for d in batch):
+            elements = math.prod(s[d] for d in batch)
+            first = axes[0]
+            stacked = ((elements * (s[first] + k[first] - 1),)
+                       + tuple(s[d] for d in axes[1:]))
+            return sig, ker, stacked, tuple(k[d] for d in axes)
+    return None
+
+
+def _stacked(a, b, axes, rng, result, workers, stack):
+    """The batched convolution by stacking (see :func:`_stacking`); ``axes`` sorted."""
+    sig, _, stacked_shape, kernel_shape = stack
+    x, k = (a, b) if sig == 0 else (b, a)
+    batch = [d for d in range(x.ndim) if d not in axes]
+    nb = len(batch)
+    xt = np.moveaxis(x, batch, range(nb))  # batch axes first, the convolved ones after
+    conv = list(xt.shape[nb:])
+    elements = math.prod(xt.shape[:nb])
+    n0, m0 = conv[0], kernel_shape[0]
+    buf = np.zeros([elements, n0 + m0 - 1] + conv[1:], dtype=_fft_dtype(result))
+    buf[:, :n0] = xt.reshape([elements] + conv)
+    z = fft_convolve(buf.reshape(stacked_shape), k.reshape(kernel_shape), "full", result,
+                     workers, checked=True)
+    # each element's full convolution, then the batch axes back in their places
+    z = z[: stacked_shape[0]].reshape(list(xt.shape[:nb]) + [n0 + m0 - 1] + list(z.shape[1:]))
+    z = np.moveaxis(z, range(nb), batch)
+    return np.ascontiguousarray(z[tuple(slice(lo, hi) for lo, hi in rng)])
+
+
+def fft_convolve_batched(a, b, axes, rng, result, workers=None):
+    """Linear convolution of ``a`` and ``b`` along ``axes``, broadcasting the rest.
+
+    ``a`` and ``b`` have one ndim; on ``axes`` both are longer than 1, on
+    every other axis their sizes are equal or one of them is 1 (a batch
+    axis, broadcast as numpy broadcasts the product of the spectra).
+    ``rng``: per axis, the [lo, hi) part of the result kept (of the full
+    convolution on ``axes``, of the broadcast size elsewhere).  Where one
+    input is the same for the whole batch, the batch is stacked into one
+    planned problem (see :func:`_stacking`) when the model finds that
+    cheaper; else one circular transform per batch element, all in one
+    scipy.fft call on ``workers`` threads.  The answer is cast to ``result``
+    as :func:`fft_convolve` does.
+    """
+    cdt = _fft_dtype(result)
+    a = np.asarray(a, dtype=cdt)
+    b = np.asarray(b, dtype=cdt)
+    axes = sorted(axes)
+    stack = _stacking(a.shape, b.shape, axes)
+    if stack is not None:
+        batch = math.prod(max(p, q) for d, (p, q) in enumerate(zip(a.shape, b.shape))
+                          if d not in axes)
+        whole = _whole_batched_cost(a.shape, b.shape, axes, rng, cdt, batch)
+        if fft_plan(stack[2], stack[3], "full", cdt.char).cost < whole:
+            return _stacked(a, b, axes, rng, result, workers, stack)
+    size = _batched_size(a.shape, b.shape, axes, rng)
+    fft, takes_workers = _backend()
+    n = _threads.acquire(workers, 1 << 40, 1 << 20) if takes_workers else 1
+    try:
+        with np.errstate(invalid="ignore", over="ignore"):
+            z = _whole(a, b, rng, size, fft, {"workers": n} if takes_workers else {}, axes)
+    finally:
+        _threads.release(n)
+    return _to_result(z, result)
+
+
+def _whole_batched_cost(shape1, shape2, axes, rng, dt, batch):
+    size = _batched_size(shape1, shape2, axes, rng)
+    return 3 * (batch * _units(size, dt.itemsize, dt.kind == "c") + CALL_UNITS)
+
+
+def batched_fft_cost(shape1, shape2, axes, rng, dtype_char, batch):
+    """Model cost (``FFTPlan.cost`` units) of :func:`fft_convolve_batched`."""
+    dt = np.dtype(dtype_char)
+    axes = sorted(axes)
+    cost = _whole_batched_cost(shape1, shape2, axes, rng, dt, batch)
+    stack = _stacking(shape1, shape2, axes)
+    if stack is not None:
+        cost = min(cost, fft_plan(stack[2], stack[3], "full", dt.char).cost)
+    return cost

@@ -18,6 +18,8 @@ from libc.stdint cimport uint64_t
 
 ctypedef float complex complex64_t
 ctypedef double complex complex128_t
+ctypedef long double longdouble_t
+ctypedef long double complex clongdouble_t
 
 # The dtypes the kernels compute in.  Integer and bool inputs are computed
 # in uint64_t (wrap-around arithmetic, well defined in C) and cast to the
@@ -29,6 +31,8 @@ ctypedef fused scalar_t:
     complex64_t
     complex128_t
     uint64_t
+    longdouble_t     # longdouble / clongdouble: plain loops, no SIMD (scipy's
+    clongdouble_t    # choose_conv_method never takes the FFT for them either)
 
 cdef enum:
     MAX_NDIM = 32

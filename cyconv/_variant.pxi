@@ -22,7 +22,8 @@ from cyconv._kernels cimport (BORDER_CONSTANT, BORDER_MIRROR, BORDER_NEAREST, BO
                               BORDER_WRAP, BORDER_ZERO, CYCONV_BLOCK_BYTES, CYCONV_NARROW_BYTES,
                               CYCONV_TWO_ROWS_BYTES, MAX_NDIM, correlate_two_rows, _max, _min, axpy,
                               cyconv_prefetch_rows,
-                              Border, complex64_t, complex128_t, correlate_block, real_t,
+                              Border, clongdouble_t, complex64_t, complex128_t, correlate_block,
+                              longdouble_t, real_t,
                               scalar_t)
 
 include "_correlate.pxi"

@@ -24,6 +24,9 @@ Where cyconv differs from scipy.ndimage (all documented in the README):
 * ``mode='valid'`` (an extension) returns only the outputs whose window lies
   inside the input, of shape ``n - k + 1`` per filtered axis;
 * float16 input is accepted (computed in float32);
+* large kernels of float data go to the FFT (or Winograd) method where
+  ``cyconv.correlate``'s ``auto`` would take it (never integers, whose
+  direct sums are exact);
 * argument errors are ``ValueError``/``TypeError`` naming the argument; where
   scipy raises ``RuntimeError`` the exception is also a ``RuntimeError``, so
   code that caught scipy's keeps working.
@@ -41,11 +44,12 @@ array([ 4,  6,  8,  9, 11])
 
 import numbers
 import operator
+import threading
 import warnings
 
 import numpy as np
 
-from cyconv import _threads
+from cyconv import _fft, _signal, _threads
 from cyconv._dispatch import kernels as _kernels
 
 __all__ = ["correlate", "convolve", "correlate1d", "convolve1d", "uniform_filter1d",
@@ -75,23 +79,19 @@ _KERNEL_MAX_NDIM = 31
 # --------------------------------------------------------------------------
 
 def _as_array(a, name):
-    try:
-        a = np.asarray(a)
-    except Exception as exc:
-        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
-    if a.dtype.kind not in "biufc" or (a.dtype.kind == "f" and a.dtype.itemsize > 8) \
-            or (a.dtype.kind == "c" and a.dtype.itemsize > 16):
+    """The signal front's dtype rules, less long double (scipy.ndimage has none)."""
+    a = _signal._as_input(a, name)
+    if a.dtype.kind in "fc" and a.dtype.itemsize > (8 if a.dtype.kind == "f" else 16):
         raise TypeError(f"{name} has dtype {a.dtype}; cyconv.ndimage computes bool, integer, "
                         "float16/32/64 and complex64/128 data")
     return a
 
 
 def _check_mode(mode, name="mode"):
-    if not isinstance(mode, str):
-        raise TypeError(f"{name} must be a str, one of {_MODE_NAMES}, got {type(mode).__name__}")
-    if mode not in _MODE_NAMES:
-        raise NdimageArgumentError(f"{name} must be one of {_MODE_NAMES}, got {mode!r}")
-    return mode
+    try:
+        return _signal._check_choice(mode, name, _MODE_NAMES)
+    except ValueError as exc:  # scipy raises RuntimeError for an unknown mode
+        raise NdimageArgumentError(str(exc)) from None
 
 
 def _sequence(value, n, name):
@@ -148,7 +148,7 @@ def _output(output, input, shape, complex_output):
     if output is None:
         dt = input.dtype.newbyteorder("=")  # native order, as scipy's dtype.name
         dt = np.promote_types(dt, np.complex64) if complex_output else dt
-        return np.zeros(shape, dtype=dt)
+        return np.empty(shape, dtype=dt)  # every filter writes every element
     if isinstance(output, (type, np.dtype, str)):
         try:
             dt = np.dtype(output)
@@ -161,7 +161,7 @@ def _output(output, input, shape, complex_output):
                 raise NdimageArgumentError(f"output must have a complex dtype, got {dt}")
             warnings.warn("promoting specified output dtype to complex", stacklevel=4)
             dt = np.promote_types(dt, np.complex64)
-        return np.zeros(shape, dtype=dt)
+        return np.empty(shape, dtype=dt)  # every filter writes every element
     if not isinstance(output, np.ndarray):
         raise TypeError(f"output must be None, a dtype or a numpy array, got {type(output).__name__}")
     if output.shape != tuple(shape):
@@ -260,11 +260,19 @@ def _store(buf, output, exact):
     toward zero for integer outputs; integers wrap around)."""
     if output.dtype.kind == "b":
         np.not_equal(buf, 0, out=output)
-    elif output.dtype.kind in "iu" and buf.dtype.kind in "fu":
-        src = buf.view(np.int64) if buf.dtype == _U64 else buf.astype(np.int64)
-        np.copyto(output, src, casting="unsafe")
+    elif output.dtype.kind in "iu" and buf.dtype == _U64:
+        np.copyto(output, buf.view(np.int64), casting="unsafe")
+    elif output.dtype.kind in "iu" and buf.dtype.kind == "f" and not _fits(buf, output.dtype):
+        # out of the output's range: through int64, where the cast is defined and wraps
+        np.copyto(output, buf.astype(np.int64), casting="unsafe")
     else:
         np.copyto(output, buf, casting="unsafe")
+
+
+def _fits(buf, dtype):
+    """True when every value of the float array ``buf`` lies in the integer ``dtype``'s range."""
+    info = np.iinfo(dtype)
+    return buf.size == 0 or bool(info.min <= buf.min() and buf.max() <= info.max)
 
 
 def _direct_into(output, buf):
@@ -312,6 +320,14 @@ def _filter(src, weights, pad, out_shape, mode, cval, output, workers):
         return output
     x = _kernel_dtype_array(src, cdt)
     k = _kernel_weights(weights, cdt)
+    if src.ndim == 0:  # a 0-d input: one product, no axis to extend
+        _store(np.asarray(x * k, dtype=cdt).reshape(()), output, exact)
+        return output
+    if not exact:
+        method = _fft.choose_method(x, k, "valid" if mode == "valid" else "same")
+        if method != "direct":
+            _store(_transformed(x, k, pad, mode, cval, method, workers), output, exact)
+            return output
     if _direct_into(output, cdt) and not np.may_share_memory(output, src) \
             and not np.may_share_memory(output, x):
         buf = output
@@ -321,6 +337,26 @@ def _filter(src, weights, pad, out_shape, mode, cval, output, workers):
     if buf is not output:
         _store(buf, output, exact)
     return output
+
+
+_NP_PAD = {"reflect": "symmetric", "grid-mirror": "symmetric", "mirror": "reflect",
+           "nearest": "edge", "wrap": "wrap", "grid-wrap": "wrap"}
+
+
+def _transformed(x, k, pad, mode, cval, method, workers):
+    """Large kernels: the FFT (or Winograd) method that ``auto`` picks for the
+    same problem in scipy.signal's terms, on x extended by the mode (those
+    methods read every input anyway, so the extension is one copy of x).
+    Never for exactly computed integers: their rounding is not exact."""
+    if mode != "valid":
+        widths = [(p, s - 1 - p) for p, s in zip(pad, k.shape)]
+        if _BORDERS[mode] == 1:
+            x = np.pad(x, widths, mode="constant", constant_values=cval)
+        else:
+            x = np.pad(x, widths, mode=_NP_PAD[mode])
+    # scipy.signal's correlate conjugates its kernel: hand it the conjugate of ours
+    return _signal.correlate(x, k.conj() if k.dtype.kind == "c" else k, "valid", method=method,
+                             workers=workers)
 
 
 def _valid_shape(shape, kshape, what):
@@ -638,8 +674,10 @@ def _passes(input, output, steps, cval, workers):
         elif mode != "valid" and (n - 1 - idx) % 2 == 0 and not np.may_share_memory(output, src):
             dst = output
         else:
-            if scratch is None or scratch.shape != shape or np.may_share_memory(scratch, src):
-                scratch = np.empty(shape, dtype=output.dtype)
+            if scratch is None:
+                scratch = _reused_buffer(shape, output.dtype)
+            elif scratch.shape != shape or np.may_share_memory(scratch, src):
+                scratch = np.empty(shape, dtype=output.dtype)  # never the reused one twice
             dst = scratch
         if np.may_share_memory(dst, src):
             tmp = np.empty(shape, dtype=output.dtype)
@@ -649,6 +687,23 @@ def _passes(input, output, steps, cval, workers):
             _correlate1d_into(src, w, axis, dst, mode, cval, origin, workers)
         src = dst
     return output
+
+
+_BUFFERS = threading.local()
+
+
+def _reused_buffer(shape, dtype):
+    """An intermediate array of ``shape``, reused by this thread's next filter
+    call of the same size: a fresh one costs a page fault per 4 KiB on first
+    write (16 MB: ~2 ms, a tenth of a 2048^2 Gaussian).  At most one is held
+    per thread; it never leaves this module, and a filter asks for it at most
+    once per call (a second call would hand out the same memory)."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    held = getattr(_BUFFERS, "buf", None)
+    if held is None or held.nbytes != nbytes:
+        held = _BUFFERS.buf = np.empty(nbytes, dtype=np.uint8)
+    return held.view(dtype).reshape(shape)
 
 
 def _separable(input, output, steps, cval, workers):
@@ -799,6 +854,8 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
     if not todo:
         output[...] = input
         return output
+    if _integer_means(input, output, todo, cval, workers):
+        return output
     src = input
     for idx, (ax, s, m, o) in enumerate(todo):
         pshape = list(src.shape)
@@ -813,6 +870,49 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
             _uniform_pass(src, s, ax, dst, m, cval, o, workers)
         src = dst
     return output
+
+
+def _int_range(dtype):
+    info = np.iinfo(np.uint8 if dtype.kind == "b" else dtype)
+    return (0, 1) if dtype.kind == "b" else (int(info.min), int(info.max))
+
+
+def _integer_means(src, output, todo, cval, workers):
+    """uniform_filter of integers into an integer output wide enough for them:
+    the passes' truncated means held as exact integers in one float buffer
+    chain (float32 while ``max|x| * size < 2**24``), cast to ``output`` once.
+    Each pass sums exactly, divides and truncates toward zero, exactly as
+    storing every pass in ``output``'s dtype would; the per-pass integer
+    conversions were most of the time.  Returns False where it does not apply."""
+    if src.dtype.kind not in "biu" or output.dtype.kind not in "iu":
+        return False
+    lo, hi = _int_range(src.dtype)
+    olo, ohi = _int_range(output.dtype)
+    constant = any(_BORDERS.get(m) == 1 for _, _, m, _ in todo)
+    if not olo <= lo <= hi <= ohi or (constant and not (float(cval).is_integer()
+                                                        and lo <= cval <= hi)):
+        return False
+    top = max(-lo, hi) * max(s for _, s, _, _ in todo)
+    if top >= 2**53:
+        return False
+    cdt = _F32 if top < 2**24 else _F64
+    cur = np.ascontiguousarray(src, dtype=cdt)  # a copy: src is integer
+    spare = None
+    for ax, size, mode, origin in todo:
+        shape = list(cur.shape)
+        if mode == "valid":
+            shape[ax] -= size - 1
+        # ping-pong between the converted input and one reused buffer
+        if spare is not None and spare.shape == tuple(shape):
+            sums = spare
+        else:
+            sums = _reused_buffer(shape, cdt) if spare is None else np.empty(shape, dtype=cdt)
+        spare = cur
+        _correlate1d_into(cur, np.ones(size), ax, sums, mode, cval, origin, workers)
+        np.trunc(np.divide(sums, size, out=sums), out=sums)
+        cur = sums
+    np.copyto(output, cur, casting="unsafe")
+    return True
 
 
 def _gaussian_kernel1d(sigma, order, radius):
@@ -954,6 +1054,38 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     return _separable(input, output, steps, cval, workers)
 
 
+# A small integer kernel that is the sum or product of 1-D passes runs as one
+# N-d kernel call when it has at most this many taps: one pass over memory
+# instead of one per axis (sobel 2048^2 f32: 3 memory-bound passes -> 1).
+_COMBINED_TAPS = 27
+
+
+def _one_pass(input, output, weights, modes, cval, workers):
+    """``weights`` (the N-d kernel equal to a filter's 1-D passes) in one kernel call,
+    or None when that would not give the passes' answer.
+
+    It does when the passes are linear maps of exactly computed values: the
+    same index-map mode on every axis (a nonzero constant is added once per
+    pass, not once per tap), and no float-to-integer truncation between
+    passes (integer data with integer weights is exact, and the wrap-around
+    of an integer output commutes with the sums).
+    """
+    codes = {_BORDERS.get(m, m) for m in modes}
+    if len(codes) != 1 or weights.size > _COMBINED_TAPS:
+        return None
+    mode = modes[0]
+    if mode == "valid" and any(n < k for n, k in zip(input.shape, weights.shape)):
+        return None
+    if _BORDERS.get(mode) == 1 and cval != 0:
+        return None
+    shape = input.shape if mode != "valid" else _valid_shape(input.shape, weights.shape, "weights")
+    output = _output(output, input, shape, input.dtype.kind == "c")
+    if input.dtype.kind in "fc" and output.dtype.kind in "biu":
+        return None  # scipy truncates each pass's result
+    pad = tuple(0 if mode == "valid" else k // 2 for k in weights.shape)
+    return _filter(input, weights, pad, shape, mode, cval, output, workers)
+
+
 def _derivative_filter(input, axis, output, mode, cval, derivative, smooth, workers):
     """prewitt/sobel: ``derivative`` along ``axis``, ``smooth`` along the others."""
     input = _as_array(input, "input")
@@ -961,6 +1093,14 @@ def _derivative_filter(input, axis, output, mode, cval, derivative, smooth, work
     modes = [_check_mode(m) for m in _sequence(mode, input.ndim, "mode")]
     _threads.resolve_workers(workers)
     cval = _cval(cval, input.dtype.kind == "c")
+    weights = np.ones((1,) * input.ndim, dtype=np.int64)
+    for ax in range(input.ndim):
+        w = derivative if ax == axis else smooth
+        weights = weights * w.reshape([-1 if d == ax else 1 for d in range(input.ndim)])
+    if not isinstance(output, np.ndarray) or not np.may_share_memory(output, input):
+        done = _one_pass(input, output, weights, modes, cval, workers)
+        if done is not None:
+            return done
     steps = [(axis, derivative, modes[axis], 0)]
     steps += [(ax, smooth, modes[ax], 0) for ax in range(input.ndim) if ax != axis]
     return _separable(input, output, steps, cval, workers)
@@ -1141,6 +1281,23 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None, workers=
     """
     def derivative2(input, axis, output, mode, cval):
         return correlate1d(input, [1, -2, 1], axis, output, mode, cval, 0, workers=workers)
+    a = _as_array(input, "input")
+    ax = _axes(axes, a.ndim)
+    if ax and (not isinstance(output, np.ndarray) or not np.may_share_memory(output, a)):
+        # the sum of the second differences is one cross-shaped kernel
+        modes = [_check_mode(m) for m in _sequence(mode, len(ax), "mode")]
+        weights = np.zeros([3 if d in ax else 1 for d in range(a.ndim)], dtype=np.int64)
+        centre = tuple(1 if d in ax else 0 for d in range(a.ndim))
+        for d in ax:
+            for off in (0, 2):
+                weights[centre[:d] + (off,) + centre[d + 1:]] += 1
+        weights[centre] = -2 * len(ax)
+        _threads.resolve_workers(workers)
+        cv = _cval(cval, a.dtype.kind == "c")
+        done = _one_pass(a, output, weights, modes + modes[:1] * (a.ndim - len(ax)), cv, workers) \
+            if a.ndim == len(ax) or len(set(modes)) == 1 else None
+        if done is not None:
+            return done
     return generic_laplace(input, derivative2, output, mode, cval, axes=axes)
 
 

@@ -97,3 +97,57 @@ def padding_pairs(padding, ks, dilation):
         return left, tuple(t - lo for t, lo in zip(total, left))
     p = (padding,) * nd if isinstance(padding, int) else tuple(padding)
     return p, p
+
+
+def conv_transpose(x, w, b, stride, padding, output_padding, dilation, groups):
+    """y[n, g*Cog + o, i*s + t*d - p] += x[n, g*Cig + c, i] w[g*Cig + c, o, t]: a scatter of
+    every input value times the kernel into an uncropped output, then the crop."""
+    x = np.asarray(x, np.float64)
+    w = np.asarray(w, np.float64)
+    nd = w.ndim - 2
+    ks = w.shape[2:]
+    n, sp = x.shape[0], x.shape[2:]
+    c_in_g, c_out_g = w.shape[0] // groups, w.shape[1]
+    full = tuple((sp[i] - 1) * stride[i] + dilation[i] * (ks[i] - 1) + 1 + output_padding[i]
+                 for i in range(nd))
+    out = np.zeros((n, c_out_g * groups) + full)
+    for g in range(groups):
+        xg = x[:, g * c_in_g:(g + 1) * c_in_g]
+        wg = w[g * c_in_g:(g + 1) * c_in_g]
+        for t in np.ndindex(*ks):
+            idx = (slice(None), slice(g * c_out_g, (g + 1) * c_out_g)) + _tap_slices(
+                t, stride, dilation, sp)
+            out[idx] += np.einsum("nc...,co->no...", xg, wg[(slice(None), slice(None)) + t])
+    size = tuple(full[i] - 2 * padding[i] for i in range(nd))
+    out = out[(slice(None), slice(None)) + tuple(slice(padding[i], padding[i] + size[i])
+                                                 for i in range(nd))]
+    if b is not None:
+        out = out + np.asarray(b, np.float64).reshape((1, -1) + (1,) * nd)
+    return out
+
+
+def pad_mode(x, left, right, mode):
+    """torch's F.pad for 'zeros', 'reflect', 'replicate', 'circular' (last len(left) axes),
+    written out with explicit index maps rather than np.pad's modes."""
+    nd = len(left)
+    for ax in range(nd):
+        axis = x.ndim - nd + ax
+        n = x.shape[axis]
+        j = np.arange(-left[ax], n + right[ax])
+        if mode == "zeros":
+            inside = (j >= 0) & (j < n)
+            src = np.where(inside, j, 0)
+        elif mode == "reflect":
+            period = 2 * (n - 1) if n > 1 else 1
+            m = np.mod(j, period)
+            src = np.where(m < n, m, period - m)
+        elif mode == "replicate":
+            src = np.clip(j, 0, n - 1)
+        else:
+            src = np.mod(j, n)
+        x = np.take(x, src, axis=axis)
+        if mode == "zeros":
+            shape = [1] * x.ndim
+            shape[axis] = -1
+            x = x * inside.reshape(shape)
+    return x

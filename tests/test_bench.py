@@ -1,11 +1,13 @@
 """``python -m cyconv bench``: peers checked before they are timed, rows complete."""
 
+import importlib.util
 import json
 import subprocess
 import sys
 import time
 
 import numpy as np
+import pytest
 
 from cyconv import _bench
 
@@ -131,3 +133,63 @@ def test_time_interleaved_cheap_repeats():
     # slow: one warm-up call and one sample (over QUICK_CHEAP_S); fast: three samples
     assert calls["slow"] == 2
     assert calls["fast"] > 3
+
+
+def test_ndimage_workloads_check_and_time_their_peers():
+    """N-workloads (cyconv.ndimage): every installed peer's answer is checked
+    against cyconv's before it is timed, and a ratio is reported."""
+    pytest.importorskip("scipy")
+    row = _bench.run(["F5"], threads=(1,), quick=True, progress=lambda *a, **k: None)[0]
+    assert row["id"] == "F5" and row["cyconv_ms"] > 0
+    assert "ms" in row["peers"]["scipy.ndimage"], row["peers"]
+    assert row["ratio_scipy"] > 0 and row["best_peer"] in row["peers"]
+
+
+def test_convolution_workloads_and_out_reuse(monkeypatch):
+    """W11-W13 (shrunk) run cyconv's functions; every installed peer agrees with it
+    (the torch conv1d and row-loop peers included); W3 reports the out= reuse."""
+    small = {"W11": ((64, 60), (7, 5), np.float32, "same"),
+             "W12": ((6, 300), (1, 15), np.float32, "same"),
+             "W13": ((5000,), (129,), np.float64, "full"),
+             "W3": ((64, 64), (3, 3), np.float32, "valid")}
+    for wid, spec in small.items():
+        monkeypatch.setitem(_bench.WORKLOADS, wid, (_bench.WORKLOADS[wid][0],) + spec)
+    rows = _bench.run(list(small), threads=(1, 2), repeats=1, progress=lambda *a, **k: None)
+    assert [(r["id"], r["threads"]) for r in rows] == [(w, n) for w in small for n in (1, 2)]
+    for row in rows:
+        assert row["cyconv_ms"] > 0
+        errors = {p: v for p, v in row["peers"].items() if "error" in v}
+        assert not errors, errors
+        if row["id"] in ("W11", "W13"):
+            assert {"scipy.signal fftconvolve", "scipy.signal oaconvolve"} <= set(row["peers"])
+            assert row["cyconv_method"] == "fft"
+        if row["id"] == "W12":
+            assert "scipy.signal convolve row loop" in row["peers"]
+            assert "numpy.convolve row loop" in row["peers"]
+            if importlib.util.find_spec("torch") is not None:
+                assert "torch conv1d" in row["peers"]
+        if row["threads"] == 2 and row["id"] != "W3":
+            assert "scipy.signal fftconvolve set_workers" in row["peers"]
+    w3 = [r for r in rows if r["id"] == "W3"]
+    assert all(r["cyconv_out_ms"] > 0 and r["out_reuse_speedup"] > 0 for r in w3)
+    assert "out= reuse" in _bench.format_table(rows)
+
+
+def test_nn_rows_forward_and_backward_against_torch(monkeypatch):
+    """Every layer workload gives a forward and a forward+backward row per thread count
+    (small shapes here, the real ones in the bench)."""
+    small = {wid: (desc, (2,) + xs[1:2] + (9, 9), ws, kw)
+             for wid, (desc, xs, ws, kw) in _bench.NN_WORKLOADS.items()}
+    monkeypatch.setattr(_bench, "NN_WORKLOADS", small)
+    rows = _bench.run_nn(threads=(1, 2), repeats=2, progress=lambda *a, **k: None)
+    assert [(r["id"], r["threads"], r["pass"]) for r in rows] == [
+        (wid, n, p) for wid in small for n in (1, 2) for p in _bench.NN_PASSES]
+    try:
+        import torch  # noqa: F401
+        has_torch = True
+    except ImportError:
+        has_torch = False
+    for r in rows:
+        assert r["cyconv_ms"] > 0 and r["gflop"] > 0
+        assert ("ratio" in r) == has_torch
+    assert "N4T" in _bench.format_nn_table(rows)

@@ -8,6 +8,7 @@ import cyconv
 from cyconv import ndimage
 
 PUBLIC = [cyconv.correlate, cyconv.convolve, cyconv.correlate2d, cyconv.convolve2d,
+          cyconv.fftconvolve, cyconv.oaconvolve, cyconv.correlation_lags,
           cyconv.choose_conv_method, cyconv, ndimage] + [getattr(ndimage, n) for n in ndimage.__all__]
 
 

@@ -16,14 +16,18 @@ a longer run: ``CYCONV_FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz.py``
 """
 
 import os
+import sys
 import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import cyconv
+
+sys.path.insert(0, os.path.dirname(__file__))
+from freq_oracle import conv_oracle, rc_axes  # noqa: E402
 
 EXAMPLES = int(os.environ.get("CYCONV_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize="CYCONV_FUZZ_SEED" not in os.environ,
@@ -209,6 +213,7 @@ def test_fuzz_nd(data, convolve, mode, method, workers):
         assert got.shape == exp.shape and got.dtype == exp.dtype
         return
     check_close(got, exp, a, b)
+    event(f"{func}: compared with the oracle")
 
 
 def _fft_exact_ints(a, b):
@@ -216,6 +221,91 @@ def _fft_exact_ints(a, b):
     a, b = np.asarray(a).astype(object), np.asarray(b).astype(object)
     m = max((abs(v) for v in a.flat), default=0) * max((abs(v) for v in b.flat), default=0)
     return m * (a.size * b.size) ** 0.5 * 64 < 2 ** 49
+
+
+# mostly valid arguments (each is also wrong at times): most draws reach the oracle
+MOSTLY_MODES = st.sampled_from(["full", "valid", "same"] * 4 + ["bogus", None])
+MOSTLY_METHODS = st.sampled_from(["auto", "direct", "fft"] * 4 + ["winograd", "bogus"])
+MOSTLY_WORKERS = st.sampled_from([None, 1, 2, -1] * 3 + [0, 2**70, 1.5])
+BAD_AXES = st.sampled_from([[], [0.5], "0", [[0]], 7, [0, 0], -9, (True,)])
+
+
+@st.composite
+def axes_for(draw, ndim):
+    """None, an int or a sequence of distinct axes in any order (some negative); or junk."""
+    kind = draw(st.integers(0, 9))
+    if kind == 0 or ndim == 0:
+        return draw(BAD_AXES)
+    if kind == 1:
+        return None
+    axes = draw(st.permutations(range(ndim)))[: draw(st.integers(1, ndim))]
+    axes = [d - ndim * draw(st.integers(0, 1)) for d in axes]
+    if kind == 2:
+        return np.int64(axes[0]) if draw(st.booleans()) else axes[0]
+    return tuple(axes) if draw(st.booleans()) else axes
+
+
+def _axes_list(axes, ndim):
+    """The axes as the functions read them (all when None; [] for junk)."""
+    if axes is None:
+        return list(range(ndim))
+    try:
+        return [int(d) % ndim for d in np.atleast_1d(axes)]
+    except (TypeError, ValueError):
+        return []
+
+
+@FUZZ
+@given(data=st.data(), func=st.sampled_from(["fftconvolve", "oaconvolve", "correlate",
+                                              "convolve"]),
+       mode=MOSTLY_MODES, method=MOSTLY_METHODS, workers=MOSTLY_WORKERS, use_out=st.booleans())
+def test_fuzz_axes_and_freq(data, func, mode, method, workers, use_out):
+    """fftconvolve / oaconvolve, and correlate / convolve with axes=: the oracle or an error."""
+    ndim = data.draw(st.sampled_from([1, 2, 3, 4, 0, 5]))
+    numeric = data.draw(st.integers(0, 9)) > 0
+    a = data.draw(arrays(ndim=ndim, numeric_only=numeric, max_side=5))
+    b = data.draw(arrays(ndim=ndim if data.draw(st.integers(0, 9)) else None,
+                         numeric_only=numeric, max_side=5))
+    axes = data.draw(axes_for(ndim))
+    if np.ndim(a) == np.ndim(b) == ndim and ndim and data.draw(st.integers(0, 3)):
+        # mostly compatible batch axes: b cut to length 1 where it would not broadcast
+        conv = _axes_list(axes, ndim)
+        sa, sb = np.shape(a), np.shape(b)
+        cut = tuple(slice(0, 1) if d not in conv and sb[d] not in (1, sa[d]) else slice(None)
+                    for d in range(ndim))
+        b = np.asarray(b)[cut]
+    freq = func in ("fftconvolve", "oaconvolve")
+    kw = {"mode": mode, "axes": axes, "workers": workers}
+    if not freq:
+        kw["method"] = method
+    got, exc = _call(getattr(cyconv, func), a, b, **kw)
+    if exc is not None:
+        return
+    assert mode in ("full", "valid", "same")
+    assert np.asarray(a).dtype.kind in "biufc" and np.asarray(b).dtype.kind in "biufc"
+    assert np.ndim(a) == np.ndim(b)
+    if not freq:
+        assert method in ("auto", "direct", "fft", "winograd")
+    a, b = np.asarray(a), np.asarray(b)
+    if use_out and isinstance(got, np.ndarray):
+        out = np.empty_like(got)
+        again, exc = _call(getattr(cyconv, func), a, b, out=out, **kw)
+        assert exc is None and again is out
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(got))
+    if a.ndim == 0 or a.size == 0 or b.size == 0:
+        if freq and a.ndim:
+            assert got.shape == (0,) and got.dtype == np.float64  # scipy's empty answer
+        return
+    ax = _axes_list(axes, a.ndim)
+    conv_b = b if func != "correlate" else rc_axes(b, ax)
+    exp = conv_oracle(a, conv_b, mode, ax, got.dtype)
+    if not freq and axes is None:
+        return  # the plain functions: test_fuzz_nd
+    if method == "fft" and got.dtype.kind in "biu" and not _fft_exact_ints(a, b):
+        assert got.shape == exp.shape and got.dtype == exp.dtype
+        return
+    check_close(got, exp, a, b)
+    event(f"{func}: compared with the oracle")
 
 
 FILLS = st.sampled_from([0, 1, -2, 2.5, np.nan, np.inf, -np.inf, 1 + 2j, 2**70, -2**70,
@@ -275,3 +365,68 @@ def test_huge_workers_raise_value_error(workers):
     for func in (cyconv.correlate, cyconv.convolve, cyconv.correlate2d, cyconv.convolve2d):
         with pytest.raises(ValueError, match="workers"):
             func(np.ones((40, 40)), np.ones((3, 3)), workers=workers)
+
+
+# cyconv.ndimage: every dtype, layout and 0-5-D shape of the strategy above,
+# with right and wrong modes, origins, cvals and outputs; an answer must match
+# a float64 loop over the input extended by the mode (np.pad), else an
+# argument error.
+ND_MODES = st.sampled_from(["reflect", "constant", "nearest", "mirror", "wrap", "grid-wrap",
+                            "valid", "bogus", None, 3])
+_NP_PAD = {"reflect": "symmetric", "mirror": "reflect", "nearest": "edge", "wrap": "wrap",
+           "grid-wrap": "wrap"}
+
+
+def _nd_oracle(x, w, mode, cval, origin):
+    """float64/complex128 correlation of x extended by ``mode`` (scipy.ndimage's rules)."""
+    x = np.asarray(x)
+    x = x.astype(np.complex128 if x.dtype.kind == "c" or w.dtype.kind == "c" else np.float64)
+    w = np.asarray(w, dtype=x.dtype)
+    if x.ndim == 0:
+        return x * w
+    if mode == "valid":
+        widths = [(0, 0)] * x.ndim
+        out_shape = [n - k + 1 for n, k in zip(x.shape, w.shape)]
+    else:
+        widths = [(k // 2 + origin, k - 1 - k // 2 - origin) for k in w.shape]
+        out_shape = list(x.shape)
+    if mode == "constant":
+        xp = np.pad(x, widths, mode="constant", constant_values=cval)
+    elif mode != "valid":
+        xp = np.pad(x, widths, mode=_NP_PAD[mode])
+    else:
+        xp = x
+    out = np.zeros(out_shape, dtype=x.dtype)
+    for t in np.ndindex(*w.shape):
+        out += w[t] * xp[tuple(slice(i, i + n) for i, n in zip(t, out_shape))]
+    return out
+
+
+@FUZZ
+@given(data=st.data(), mode=ND_MODES, workers=WORKERS,
+       cval=st.sampled_from([0, 1.5, -2, 1j, "x", np.nan]), origin=st.sampled_from([0, 1, -1, 5]))
+def test_fuzz_ndimage_correlate(data, mode, workers, cval, origin):
+    from cyconv import ndimage
+
+    a = data.draw(arrays(max_side=5))
+    w = data.draw(arrays(ndim=np.ndim(a) if data.draw(st.integers(0, 4)) else None, max_side=3))
+    got, exc = _call(ndimage.correlate, a, w, mode=mode, cval=cval, origin=origin, workers=workers)
+    if exc is not None:
+        return
+    a, w = np.asarray(a), np.asarray(w)
+    assert mode in _NP_PAD or mode in ("constant", "valid")
+    assert a.dtype.kind in "biufc" and w.dtype.kind in "biufc" and a.ndim == w.ndim
+    assert got.shape == (a.shape if mode != "valid" else tuple(n - k + 1 for n, k in
+                                                              zip(a.shape, w.shape)))
+    if a.size == 0 or got.dtype.kind in "biu" or not np.isfinite(np.asarray(cval)).all():
+        return  # integer outputs are truncated casts of the same sums; NaN cval spreads
+    with np.errstate(all="ignore"):
+        want = _nd_oracle(a, w.conj(), mode, complex(cval) if a.dtype.kind == "c" else
+                          np.real(cval), origin if mode != "valid" else 0)
+        finite = np.isfinite(want)
+        scale = float(np.abs(np.where(finite, want, 0)).max(initial=0)) + \
+            float(np.abs(w.astype(complex)).sum()) \
+            * float(np.abs(np.where(np.isfinite(a), a, 0).astype(complex)).max(initial=0))
+    eps = np.finfo(got.dtype).eps if got.dtype.kind in "fc" else 0
+    g = got.astype(want.dtype)
+    assert (np.abs(g[finite] - want[finite]) <= 64 * eps * scale + 1e-300).all()

@@ -135,3 +135,52 @@ def test_layer_constructor_rejects_bad_arguments(args):
     cin, cout, k = args
     with pytest.raises((ValueError, TypeError)):
         nn.Conv2d(cin, cout, k, groups=2 if cin == 2 and cout == 3 else 1)
+
+
+TRANSPOSE = {1: nn.functional.conv_transpose1d, 2: nn.functional.conv_transpose2d,
+             3: nn.functional.conv_transpose3d}
+
+
+@st.composite
+def transpose_problems(draw):
+    nd = draw(st.integers(1, 3))
+    groups = _mostly(draw, [1, 1, 2], [3, 0, -1, 1.0])
+    g = groups if isinstance(groups, int) and groups > 0 else 1
+    cin = g * draw(st.integers(1, 2)) if draw(st.integers(0, 9)) < 8 else draw(st.integers(0, 4))
+    cout_g = draw(st.integers(1, 2)) if draw(st.integers(0, 9)) < 8 else draw(st.integers(0, 2))
+    spatial = tuple(draw(st.lists(st.integers(0, 6), min_size=nd, max_size=nd)))
+    ks = tuple(draw(st.lists(st.integers(1, 4), min_size=nd, max_size=nd)))
+    batch = draw(st.sampled_from([None, 1, 2]))
+    dtype = _mostly(draw, ["float32", "float64"], ["float16", "int32", "object"])
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    x = rng.standard_normal(((batch,) if batch else ()) + (cin,) + spatial).astype(dtype)
+    wdtype = _mostly(draw, [dtype], ["float64", "float32"])
+    w = rng.standard_normal((_mostly(draw, [cin], [cin + 1, 0]), cout_g) + ks).astype(wdtype)
+    if draw(st.booleans()) and x.ndim and x.shape[-1] > 1:
+        x = x[..., ::-1]
+    bias = _mostly(draw, [None, "ok"], ["short"])
+    b = (None if bias is None else
+         rng.standard_normal(cout_g * g + (bias == "short")).astype(w.dtype))
+    return (nd, x, w, b, _arg(draw, nd, 1), _arg(draw, nd, 0), _arg(draw, nd, 0), groups,
+            _arg(draw, nd, 1))
+
+
+@FUZZ
+@given(transpose_problems())
+def test_fuzz_conv_transpose(p):
+    nd, x, w, b, stride, padding, output_padding, groups, dilation = p
+    kw = dict(stride=stride, padding=padding, output_padding=output_padding, groups=groups,
+              dilation=dilation)
+    try:
+        got = TRANSPOSE[nd](x, w, b, **kw)
+    except (ValueError, TypeError, MemoryError):
+        return
+    unbatched = x.ndim == nd + 1
+    exp = oracle.conv_transpose(x[None] if unbatched else x, w, b,
+                                *(_expand(kw[k], nd) for k in ("stride", "padding",
+                                                               "output_padding", "dilation")),
+                                groups)
+    exp = exp[0] if unbatched else exp
+    assert got.shape == exp.shape and got.dtype == x.dtype
+    tol = 1e-4 if got.dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(got, exp, rtol=tol, atol=tol * (1 + np.abs(exp).max(initial=0)))

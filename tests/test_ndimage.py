@@ -8,7 +8,8 @@ workers, the GIL, bad arguments, and a hypothesis fuzz.
 """
 
 import itertools
-import threading
+import os
+import sys
 import time
 
 import numpy as np
@@ -17,6 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cyconv import ndimage as cy
+
+sys.path.insert(0, os.path.dirname(__file__))
+from gil_probe import python_progress_during  # noqa: E402
+from kernel_variants import VARIANTS  # noqa: E402
 
 sp = pytest.importorskip("scipy.ndimage")
 
@@ -361,25 +366,8 @@ def test_gil_is_released_during_the_filter():
     cy.correlate(x, np.ones((25, 25)), workers=1)
     one = time.perf_counter() - t0
     reps = max(1, int(1.0 / max(one, 1e-3)))
-    counter, stop = [0], threading.Event()
-
-    def count():
-        while not stop.is_set():
-            counter[0] += 1
-
-    thread = threading.Thread(target=count, daemon=True)
-    thread.start()
-    try:
-        c0 = counter[0]
-        time.sleep(0.3)
-        rate = (counter[0] - c0) / 0.3
-        c0, t0 = counter[0], time.perf_counter()
-        for _ in range(reps):
-            cy.correlate(x, np.ones((25, 25)), workers=1)
-        elapsed, during = time.perf_counter() - t0, counter[0] - c0
-    finally:
-        stop.set()
-        thread.join()
+    during, rate, elapsed, _ = python_progress_during(
+        lambda: [cy.correlate(x, np.ones((25, 25)), workers=1) for _ in range(reps)])
     assert during > 0.2 * rate * elapsed, (during, rate, elapsed)
 
 
@@ -472,3 +460,97 @@ def test_fuzz_against_scipy(data, func, mode, dtype, ndim, workers):
         np.testing.assert_array_equal(got, want.astype(bool))
     else:
         assert_matches(got, want)
+
+
+@pytest.mark.parametrize("mode", MODES + ["valid"])
+def test_large_kernels_take_the_fft_and_match(mode, recorded_methods):
+    rng = np.random.default_rng(22)
+    x = rng.standard_normal((300, 260))
+    w = rng.standard_normal((41, 37))
+    got = cy.correlate(x, w, mode=mode, cval=0.5)
+    assert recorded_methods and set(recorded_methods) != {"direct"}
+    if mode == "valid":
+        want = sp.correlate(x, w, mode="constant", cval=np.nan)
+        want = want[~np.isnan(want)].reshape(got.shape)
+    else:
+        want = sp.correlate(x, w, mode=mode, cval=0.5)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
+    recorded_methods.clear()
+    xi = rng.integers(-1000, 1000, (300, 260))
+    wi = rng.integers(-5, 6, (41, 37))
+    if mode != "valid":
+        np.testing.assert_array_equal(cy.correlate(xi, wi, mode=mode), sp.correlate(xi, wi, mode=mode))
+    assert not recorded_methods  # exact integers never leave the direct kernels
+
+
+@pytest.fixture
+def recorded_methods(monkeypatch):
+    """The methods cyconv.ndimage's transformed path was asked for."""
+    import cyconv.ndimage as mod
+    seen = []
+    real = mod._transformed
+
+    def spy(x, k, pad, mode, cval, method, workers):
+        seen.append(method)
+        return real(x, k, pad, mode, cval, method, workers)
+
+    monkeypatch.setattr(mod, "_transformed", spy)
+    return seen
+
+
+# --------------------------------------------------------------------------
+# the kernels' border modes directly, on every compiled variant
+# --------------------------------------------------------------------------
+
+_NP_PAD = {2: "symmetric", 3: "reflect", 4: "edge", 5: "wrap"}
+# shapes that reach every path: rows/planes outside x (windows), thin column
+# bands of small kernels (summed point by point) and of large ones (the whole
+# tile through a window), bands wide enough for the SIMD blocks, kernels
+# larger than x, 1-D to 4-D
+_BORDER_CASES = [((300,), (17,)), ((5, 300), (1, 17)), ((40, 70), (5, 9)), ((64, 64), (3, 3)),
+                 ((3, 2100), (3, 41)), ((2, 33, 65), (3, 3, 17)), ((9, 1), (4, 1)),
+                 ((2, 3), (7, 11)), ((3, 4, 5, 6), (2, 3, 2, 3)), ((70, 40), (17, 1))]
+
+
+@pytest.mark.parametrize("xs, ks", _BORDER_CASES, ids=str)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.uint64])
+def test_kernel_border_modes_match_np_pad_on_every_variant(xs, ks, dtype):
+    rng = np.random.default_rng(len(xs) * 1000 + sum(xs) + sum(ks))
+    x = (rng.integers(0, 50, xs) if dtype == np.uint64 else rng.standard_normal(xs) * 5).astype(dtype)
+    k = (rng.integers(0, 5, ks) if dtype == np.uint64 else rng.standard_normal(ks)).astype(dtype)
+    for border in (1, 2, 3, 4, 5):
+        pad = tuple(int(rng.integers(0, kk)) for kk in ks)
+        out_shape = xs  # 'same'-sized, at any offset
+        widths = [(p, kk - 1 - p) for p, kk in zip(pad, ks)]
+        cval = np.array([3], dtype=dtype)
+        if border == 1:
+            xp = np.pad(x, widths, mode="constant", constant_values=cval[0])
+        else:
+            xp = np.pad(x, widths, mode=_NP_PAD[border])
+        want = np.zeros(out_shape, dtype=np.complex128 if dtype == np.complex128 else np.float64)
+        for t in np.ndindex(*ks):
+            want += k[t] * xp[tuple(slice(i, i + n) for i, n in zip(t, out_shape))]
+        for variant in VARIANTS:
+            ref = None
+            for n in (1, 2, 3):
+                out = np.empty(out_shape, dtype=dtype)
+                variant.correlate(x, k, out, pad, n, border, cval)
+                tol = 1e-4 if dtype == np.float32 else 1e-12
+                np.testing.assert_allclose(out, want, rtol=tol, atol=tol * np.abs(want).max())
+                if ref is None:
+                    ref = out
+                assert np.array_equal(out, ref)  # bitwise for any thread count
+
+
+def test_valid_mode_passes_with_unit_filters_do_not_alias():
+    """Separable passes in 'valid' mode that keep the shape (radius 0) must not
+    read and write one reused buffer."""
+    rng = np.random.default_rng(23)
+    x = rng.standard_normal((9, 8, 7))
+    got = cy.gaussian_filter(x, (1.0, 1.0, 1.0), radius=(0, 0, 2), mode="valid")
+    np.testing.assert_allclose(got, sp.gaussian_filter(x, 1.0, radius=(0, 0, 2))[:, :, 2:-2],
+                               rtol=1e-12)
+    u = rng.integers(0, 1000, (9, 8, 7)).astype(np.uint16)
+    want = cy.uniform_filter(u, (3, 2, 4), mode="nearest")
+    for _ in range(2):  # the reused buffer is fine across calls too
+        np.testing.assert_array_equal(cy.uniform_filter(u, (3, 2, 4), mode="nearest"), want)

@@ -20,7 +20,7 @@ GRAD_W = {1: nn.grad.conv1d_weight, 2: nn.grad.conv2d_weight, 3: nn.grad.conv3d_
 LAYERS = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}
 
 
-@pytest.fixture(params=[None, 0, 1], ids=["auto", "strategyA", "strategyB"])
+@pytest.fixture(params=[None, 0, 1, 2], ids=["auto", "strategyA", "strategyB", "strategyN"])
 def strategy(request, monkeypatch):
     """Run a test with the planner's choice, then with each loop order forced."""
     monkeypatch.setattr(_core, "_FORCE_STRATEGY", request.param)
@@ -306,6 +306,7 @@ def train_edge_detector(seed, epochs=10, lr=3e-2):
     layer = nn.Conv2d(1, 1, kernel_size=(1, 2), bias=False, rng=np.random.default_rng(seed))
     losses = []
     for _ in range(epochs):
+        layer.zero_grad()
         err = layer(X) - Y
         losses.append(float(np.sum(err ** 2)))
         layer.backward(2 * err)
@@ -447,10 +448,12 @@ def test_layer_misuse():
     y = layer(np.ones((1, 2, 5, 5), np.float32))
     with pytest.raises(ValueError, match="shape of the last output"):
         layer.backward(np.ones((1, 3, 2, 2), np.float32))
-    with pytest.raises(TypeError, match="same dtype"):
-        layer.backward(np.ones(y.shape))
-    with pytest.raises(TypeError, match="same dtype"):
-        layer(np.ones((1, 2, 5, 5)))           # float64 input, float32 layer
+    with pytest.raises(TypeError, match="grad_output must be a floating"):
+        layer.backward(np.ones(y.shape, dtype=int))
+    with pytest.raises(TypeError, match="input must be a floating"):
+        layer(np.ones((1, 2, 5, 5), dtype=np.int64))
+    with pytest.raises(TypeError, match="input must be a floating"):
+        layer(np.ones((1, 2, 5, 5), dtype=complex))
 
 
 def test_kernel_entry_rejects_bad_plans():
@@ -473,6 +476,14 @@ def test_kernel_entry_rejects_bad_plans():
         bad = dict(plan, **{key: value})
         with pytest.raises(ValueError, match=match):
             _conv_layer.run(x, k, out, None, bad, 0, 1)
+    np.testing.assert_array_equal(_conv_layer.run(x, k, np.zeros_like(out), None, plan, 2, 1),
+                                  _conv_layer.run(x, k, out, None, plan, 0, 1))
+    wide = dict(plan, x_sp=80, x_sg=80, x_sr=80, o_sp=78, o_sg=78, o_sq=78, xs=(1, 1, 80),
+                osz=(1, 1, 78))
+    with pytest.raises(ValueError, match="strategy 2"):
+        _conv_layer.run(np.zeros((1, 1, 1, 80)), k, np.zeros((1, 1, 1, 78)), None, wide, 2, 1)
+    with pytest.raises(ValueError, match="strategy must be"):
+        _conv_layer.run(x, k, out, None, plan, 3, 1)
     with pytest.raises(TypeError):
         _conv_layer.run(x.astype(np.float32), k, out, None, plan, 0, 1)
     with pytest.raises(ValueError, match="overlap"):

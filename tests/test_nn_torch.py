@@ -111,3 +111,133 @@ def test_layer_init_bounds_match_torch():
         bound = float(b.detach().abs().max())
         assert abs(np.abs(a).max() - bound) < 0.02 * bound
         assert a.shape == tuple(b.shape)
+
+
+# --------------------------------------------------------------------------
+# transposed convolutions, padding modes, accumulation
+# --------------------------------------------------------------------------
+
+TRANSPOSE = {1: nn.functional.conv_transpose1d, 2: nn.functional.conv_transpose2d,
+             3: nn.functional.conv_transpose3d}
+TORCH_T = {1: torch.nn.functional.conv_transpose1d, 2: torch.nn.functional.conv_transpose2d,
+           3: torch.nn.functional.conv_transpose3d}
+TLAYERS = {1: nn.ConvTranspose1d, 2: nn.ConvTranspose2d, 3: nn.ConvTranspose3d}
+
+
+def transpose_case(seed):
+    rng = np.random.default_rng(seed)
+    nd = 1 + seed % 3
+    dtype = np.float32 if seed % 2 else np.float64
+    groups = int(rng.choice([1, 1, 2, 3, 4]))
+    c_in_g, c_out_g = int(rng.integers(1, 5)), int(rng.integers(1, 7))
+    ks = tuple(int(v) for v in rng.integers(1, 5, nd))
+    stride = tuple(int(v) for v in rng.integers(1, 4, nd))
+    dilation = tuple(int(v) for v in rng.integers(1, 3, nd))
+    output_padding = tuple(int(rng.integers(0, max(s, d))) for s, d in zip(stride, dilation))
+    hi = {1: 30, 2: 10, 3: 5}[nd]
+    spatial = tuple(int(v) for v in rng.integers(1, hi, nd))
+    padding = tuple(int(rng.integers(0, ((n - 1) * s + d * (k - 1) + op) // 2 + 1))
+                    for n, k, s, d, op in zip(spatial, ks, stride, dilation, output_padding))
+    n = int(rng.integers(1, 4))
+    x = rng.standard_normal((n, groups * c_in_g) + spatial).astype(dtype)
+    w = rng.standard_normal((groups * c_in_g, c_out_g) + ks).astype(dtype)
+    b = rng.standard_normal(groups * c_out_g).astype(dtype) if rng.random() < 0.7 else None
+    if seed % 5 == 0:
+        x = x[0]
+    return nd, x, w, b, dict(stride=stride, padding=padding, output_padding=output_padding,
+                             groups=groups, dilation=dilation)
+
+
+@pytest.mark.parametrize("seed", range(90))
+def test_transpose_against_torch(seed):
+    """conv_transposeNd forward and the ConvTransposeNd layer's three gradients."""
+    nd, x, w, b, kw = transpose_case(seed)
+    torch.set_num_threads(1)
+    xt = torch.from_numpy(x).requires_grad_()
+    wt = torch.from_numpy(w).requires_grad_()
+    bt = None if b is None else torch.from_numpy(b).requires_grad_()
+    yt = TORCH_T[nd](xt, wt, bt, **kw)
+    y = TRANSPOSE[nd](x, w, b, **kw)
+    assert_close(y, yt, x.dtype, w.shape[0] * w[0, 0].size)
+    gy = np.random.default_rng(seed + 1000).standard_normal(y.shape).astype(x.dtype)
+    yt.backward(torch.from_numpy(gy))
+    layer = TLAYERS[nd](w.shape[0], w.shape[1] * kw["groups"], w.shape[2:], bias=b is not None,
+                        dtype=x.dtype, rng=0, **kw)
+    layer.weight = w
+    if b is not None:
+        layer.bias = b
+    np.testing.assert_array_equal(layer(x), y)
+    gx = layer.backward(gy)
+    assert_close(gx, xt.grad, x.dtype, w.shape[1] * w[0, 0].size)
+    assert_close(layer.grad_weight, wt.grad, x.dtype, gy[..., 0].size)
+    if b is not None:
+        assert_close(layer.grad_bias, bt.grad, x.dtype, gy.size)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_transpose_output_size_and_init_match_torch(nd):
+    torch.manual_seed(0)
+    ref = getattr(torch.nn, f"ConvTranspose{nd}d")(4, 6, 3, stride=3, padding=1, groups=2)
+    ours = TLAYERS[nd](4, 6, 3, stride=3, padding=1, groups=2, rng=0)
+    assert ours.weight.shape == tuple(ref.weight.shape)
+    bound = float(ref.weight.detach().abs().max())
+    assert abs(np.abs(ours.weight).max() - bound) < 0.1 * bound
+    ours.weight = ref.weight.detach().numpy().copy()
+    ours.bias = ref.bias.detach().numpy().copy()
+    x = np.random.default_rng(nd).standard_normal((2, 4) + (5,) * nd).astype(np.float32)
+    for extra in range(3):
+        size = (13 + extra,) * nd
+        want = ref(torch.from_numpy(x), output_size=list(size)).detach()
+        assert_close(ours(x, output_size=size), want, np.float32, 20)
+    with pytest.raises(ValueError):
+        ref(torch.from_numpy(x), output_size=[16] * nd)
+    with pytest.raises(ValueError, match="output size"):
+        ours(x, output_size=(16,) * nd)
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_padding_modes_against_torch(nd, mode):
+    rng = np.random.default_rng(nd)
+    torch.set_num_threads(1)
+    for padding, stride, dtype in [((1,) * nd, 1, np.float64), ("same", 1, np.float32),
+                                   (tuple(range(1, nd + 1)), 2, np.float64)]:
+        ref = getattr(torch.nn, f"Conv{nd}d")(4, 6, 3 if padding != "same" else 4, stride=stride,
+                                             padding=padding, groups=2, padding_mode=mode,
+                                             dtype=torch.float64 if dtype == np.float64
+                                             else torch.float32)
+        ours = LAYERS[nd](4, 6, ref.kernel_size, stride=stride, padding=padding, groups=2,
+                          padding_mode=mode, dtype=dtype)
+        ours.weight = ref.weight.detach().numpy().copy()
+        ours.bias = ref.bias.detach().numpy().copy()
+        x = rng.standard_normal((2, 4) + (6,) * nd).astype(dtype)
+        xt = torch.from_numpy(x).requires_grad_()
+        yt = ref(xt)
+        y = ours(x)
+        assert_close(y, yt, dtype, 50)
+        gy = rng.standard_normal(y.shape).astype(dtype)
+        yt.backward(torch.from_numpy(gy))
+        assert_close(ours.backward(gy), xt.grad, dtype, 50)
+        assert_close(ours.grad_weight, ref.weight.grad, dtype, gy[:, 0].size)
+        assert_close(ours.grad_bias, ref.bias.grad, dtype, gy[:, 0].size)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_grads_accumulate_over_two_backward_calls_like_torch(transposed):
+    rng = np.random.default_rng(3)
+    name = "ConvTranspose2d" if transposed else "Conv2d"
+    ref = getattr(torch.nn, name)(4, 6, 3, stride=2, padding=1, groups=2, dtype=torch.float64)
+    ours = getattr(nn, name)(4, 6, 3, stride=2, padding=1, groups=2, dtype=np.float64)
+    ours.weight = ref.weight.detach().numpy().copy()
+    ours.bias = ref.bias.detach().numpy().copy()
+    for _ in range(2):
+        x = rng.standard_normal((2, 4, 7, 9))
+        y = ours(x)
+        gy = rng.standard_normal(y.shape)
+        ref(torch.from_numpy(x)).backward(torch.from_numpy(gy))
+        ours.backward(gy)
+        assert_close(ours.grad_weight, ref.weight.grad, np.float64, 200)
+        assert_close(ours.grad_bias, ref.bias.grad, np.float64, 200)
+    ref.zero_grad()
+    ours.zero_grad()
+    assert ref.weight.grad is None and ours.grad_weight is None

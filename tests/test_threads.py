@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
@@ -12,6 +11,9 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import cyconv
 from cyconv import _signal, _threads
+
+sys.path.insert(0, os.path.dirname(__file__))
+from gil_probe import python_progress_during  # noqa: E402
 
 OPENMP = _threads.openmp_enabled()
 CPUS = _threads.cpu_count()
@@ -131,28 +133,8 @@ def test_gil_is_released_during_the_kernel():
     taps = int(min(20_000, max(500, 1.5 / max(per_tap, 1e-9))))
     k = rng.standard_normal(taps)
 
-    counter = [0]
-    stop = threading.Event()
-
-    def count():
-        while not stop.is_set():
-            counter[0] += 1
-
-    thread = threading.Thread(target=count, daemon=True)
-    thread.start()
-    try:
-        # the counter's free-running speed while the main thread sleeps
-        c0 = counter[0]
-        time.sleep(0.3)
-        rate = (counter[0] - c0) / 0.3
-        c0 = counter[0]
-        t0 = time.perf_counter()
-        out = cyconv.correlate(x, k, mode="valid", method="direct", workers=1)
-        elapsed = time.perf_counter() - t0
-        during = counter[0] - c0
-    finally:
-        stop.set()
-        thread.join()
+    during, rate, elapsed, out = python_progress_during(
+        lambda: cyconv.correlate(x, k, mode="valid", method="direct", workers=1))
     assert out.shape == (x.size - k.size + 1,)
     np.testing.assert_allclose(out[:3], [np.dot(x[i:i + taps], k) for i in range(3)],
                                rtol=1e-9, atol=1e-9)

@@ -69,6 +69,24 @@ def cases():
     out.append((cyconv.choose_conv_method, (base, base[:9, :9]), {}))
     out.append((cyconv.choose_conv_method, (base.astype(np.int32), base[:9, :9].astype(np.int32)),
                 dict(mode="valid")))
+    # fftconvolve / oaconvolve, axes= (one kernel call, a loop, batched FFT), out=
+    sig = rng.standard_normal((6, 700))
+    for func in (cyconv.fftconvolve, cyconv.oaconvolve):
+        out.append((func, (base, base[:7, :5]), dict(mode="same")))
+        out.append((func, (sig, sig[:1, :31]), dict(axes=-1, workers=2)))
+        out.append((func, (sig.astype(np.float32), sig[:, :9]), dict(mode="valid", axes=1)))
+    for method in ("direct", "fft", "auto"):
+        out.append((cyconv.convolve, (sig, sig[:1, :15]), dict(mode="same", axes=1,
+                                                              method=method)))
+        out.append((cyconv.correlate, (sig, sig[:, :15]), dict(axes=-1, method=method,
+                                                              workers=2)))
+    res = np.empty((80, 90))
+    out.append((cyconv.correlate, (base, base[:3, :3]), dict(mode="same", out=res)))
+    scratch = base.copy()  # out= one of the inputs (a box filter keeps it bounded)
+    out.append((cyconv.convolve2d, (scratch, np.full((3, 3), 1 / 9)), dict(mode="same",
+                                                                            out=scratch)))
+    out.append((cyconv.fftconvolve, (base, base[:3, :3]), dict(mode="same", out=res)))
+    out.append((cyconv.correlation_lags, (1000, 77), dict(mode="same")))
     # calls that raise
     bad = [
         (cyconv.correlate, (base, base[:2, :2]), dict(mode="bogus")),
@@ -79,6 +97,10 @@ def cases():
         (cyconv.correlate, (np.array([1, 2], object), np.array([1], object)), {}),
         (cyconv.correlate, (np.zeros((0, 3)), np.ones((2, 2))), dict(mode="full")),
         (cyconv.correlate2d, (base, base[:2, :2]), dict(boundary="bogus")),
+        (cyconv.fftconvolve, (base, base[:2, :2]), dict(axes=[0, 0])),
+        (cyconv.convolve, (sig, sig[:2, :5]), dict(axes=1)),
+        (cyconv.correlate, (base, base[:2, :2]), dict(out=np.empty((3, 3)))),
+        (cyconv.oaconvolve, (base, base[:2, :2]), dict(out=np.empty((81, 91), np.float32))),
         (cyconv.correlate2d, (base, base[:2, :2]), dict(fillvalue="x")),
         (cyconv.convolve2d, (base[0], base[0]), {}),
         (cyconv.correlate, (np.ones((1,) * 40), np.ones((1,) * 40)), dict(method="direct")),

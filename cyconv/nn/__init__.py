@@ -6,9 +6,13 @@ cross-correlation, weight ``(C_out, C_in / groups, *kernel)``, the same
 padding/stride/dilation/groups rules and output sizes, float32 and float64.
 Forward and both gradients run on nogil OpenMP kernels.
 
-* :mod:`cyconv.nn.functional` -- ``conv1d``, ``conv2d``, ``conv3d``
+* :mod:`cyconv.nn.functional` -- ``conv1d``, ``conv2d``, ``conv3d``,
+  ``conv_transpose1d``, ``conv_transpose2d``, ``conv_transpose3d``
 * :mod:`cyconv.nn.grad` -- ``conv{1,2,3}d_input``, ``conv{1,2,3}d_weight``
-* ``Conv1d``, ``Conv2d``, ``Conv3d`` -- layers with ``backward()``
+* ``Conv1d``, ``Conv2d``, ``Conv3d`` (``padding_mode`` zeros, reflect,
+  replicate, circular) and ``ConvTranspose1d``, ``ConvTranspose2d``,
+  ``ConvTranspose3d`` -- layers with ``backward()`` (gradients add up over
+  calls, as in torch; ``zero_grad()`` resets them)
 
 Examples
 --------
@@ -25,6 +29,7 @@ Examples
 """
 
 from cyconv.nn import functional, grad
-from cyconv.nn.modules import Conv1d, Conv2d, Conv3d
+from cyconv.nn.modules import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 
-__all__ = ["functional", "grad", "Conv1d", "Conv2d", "Conv3d"]
+__all__ = ["functional", "grad", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+           "ConvTranspose2d", "ConvTranspose3d"]

@@ -20,8 +20,9 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _INTP_MAX = np.iinfo(np.intp).max
 _AXES = {1: "(L,)", 2: "(H, W)", 3: "(D, H, W)"}
 
-# Tests set this to 0 (strategy A) or 1 (strategy B) to exercise both loop
-# orders on every pass; None lets the planner choose.
+# Tests set this to 0 (strategy A), 1 (strategy B) or 2 (strategy N, where the
+# rows are narrow enough) to exercise every loop order on every pass; None
+# lets the planner choose.
 _FORCE_STRATEGY = None
 
 
@@ -155,6 +156,27 @@ def _3(t, fill):
     return (fill,) * (3 - len(t)) + tuple(int(v) for v in t)
 
 
+def _narrow(x, out, plan, lanes):
+    """Strategy N pays: a row of one block at most (and over ``lanes / 2`` columns), with
+    border columns or a partial block, and a per-thread scratch no larger than strategy
+    A's limit."""
+    ow, kw, xw = plan["osz"][2], plan["ks"][2], plan["xs"][2]
+    s, ts, pad = plan["ostep"][2], plan["tstep"][2], plan["pad"][2]
+    vl = _conv_layer.lanes(x.dtype)
+    vw = _conv_layer.wide_block(x.dtype)
+    if not lanes // 2 < ow <= vw:
+        return False
+    xa = min(ow, max(0, -(-pad // s)))
+    xe = max(xa, min(ow, (xw - 1 + pad - (kw - 1) * ts) // s + 1))
+    if ow == vw and xa == 0 and xe == ow:
+        return False          # one full wide block already
+    bw = vl if ow <= vl else vw
+    taps = plan["nR"] * math.prod(plan["ks"])
+    scratch = (taps * (8 + (plan["nQ"] + 8) * x.itemsize)
+               + taps // kw * ((bw - 1) * s + (kw - 1) * ts + 1) * x.itemsize)
+    return scratch <= max(out.nbytes, 1 << 20)
+
+
 def _execute(x, k, out, bias, plan, workers):
     """Pick the loop order, reserve threads and run one plan."""
     ks, osz = plan["ks"], plan["osz"]
@@ -171,7 +193,13 @@ def _execute(x, k, out, bias, plan, workers):
             strategy = 1      # short output rows, long tap rows (the weight gradient)
         else:
             strategy = 0
-    n_tiles = plan["nP"] * plan["G"] * _conv_layer.q_blocks(plan["nQ"], strategy)[0] * osz[0] * osz[1]
+    if _FORCE_STRATEGY is None and strategy == 0 and _narrow(x, out, plan, lanes):
+        strategy = 2          # a narrow row: one block on zero-padded input rows
+    elif strategy == 2 and not _narrow(x, out, plan, 1):
+        strategy = 0          # (forced, but the rows are too wide)
+    n_tiles = plan["nP"] * plan["G"] * osz[0] * osz[1]
+    if strategy != 2:
+        n_tiles *= _conv_layer.q_blocks(plan["nQ"], strategy)[0]
     n = _threads.acquire(workers, min(work, _INTP_MAX), n_tiles)
     try:
         yb = pb = 1
@@ -227,26 +255,46 @@ def forward(nd, input, weight, bias, stride, padding, dilation, groups, workers,
     shape = (n_batch, c_out) + out_sp
     _check_bytes(shape, x.itemsize, "the output", func)
     _check_bytes(x.shape, x.itemsize, "the input", func)
-    if n_batch == 0 or c_out == 0:
-        out = np.zeros(shape, dtype=x.dtype)
-    else:
-        x = np.ascontiguousarray(x)
-        w = np.ascontiguousarray(w)
-        out = np.empty(shape, dtype=x.dtype)
-        c_out_g = c_out // groups
-        sx, sk, so = math.prod(spatial), math.prod(ks), math.prod(out_sp)
-        o3 = _3(out_sp, 1)
-        plan = dict(
-            nP=n_batch, G=groups, nQ=c_out_g, nR=c_in_g,
-            x_sp=c_in * sx, x_sg=c_in_g * sx, x_sr=sx,
-            k_sp=0, k_sg=c_out_g * c_in_g * sk, k_sq=c_in_g * sk, k_sr=sk,
-            o_sp=c_out * so, o_sg=c_out_g * so, o_sq=so, o_off=0,
-            xs=_3(spatial, 1), ks=_3(ks, 1), osz=o3, ostr=(o3[1] * o3[2], o3[2], 1),
-            ostep=_3(stride, 1), tstep=_3(dilation, 1), pad=_3(left, 0),
-        )
-        b_c = None if bias is None else np.ascontiguousarray(b)
-        _execute(x, w, out, b_c, plan, workers)
+    out = _run_forward(x, w, None if bias is None else b, stride, dilation, groups, left, out_sp,
+                       workers)
     return out[0] if unbatched else out
+
+
+def _pointwise(spatial, ks, stride, left, out_sp):
+    """A 1x1 kernel, stride 1, no padding, every output: the spatial axes can be one."""
+    return (len(ks) > 1 and all(k == 1 for k in ks) and all(s == 1 for s in stride)
+            and not any(left) and tuple(out_sp) == tuple(spatial))
+
+
+def _run_forward(x, w, b, stride, dilation, groups, left, out_sp, workers):
+    """The forward pass on checked, batched arrays; ``out_sp`` may be below the natural size
+    (the first outputs only: the input gradient of a transposed convolution)."""
+    n_batch, c_in = x.shape[:2]
+    c_out, c_in_g = w.shape[:2]
+    shape = (n_batch, c_out) + tuple(out_sp)
+    if n_batch == 0 or c_out == 0:
+        return np.zeros(shape, dtype=x.dtype)
+    x = np.ascontiguousarray(x)
+    w = np.ascontiguousarray(w)
+    if _pointwise(x.shape[2:], w.shape[2:], stride, left, out_sp):
+        flat = _run_forward(x.reshape(x.shape[:2] + (-1,)), w.reshape(w.shape[:2] + (1,)), b,
+                            (1,), (1,), groups, (0,), (math.prod(out_sp),), workers)
+        return flat.reshape(shape)
+    out = np.empty(shape, dtype=x.dtype)
+    spatial, ks = x.shape[2:], w.shape[2:]
+    c_out_g = c_out // groups
+    sx, sk, so = math.prod(spatial), math.prod(ks), math.prod(out_sp)
+    o3 = _3(out_sp, 1)
+    plan = dict(
+        nP=n_batch, G=groups, nQ=c_out_g, nR=c_in_g,
+        x_sp=c_in * sx, x_sg=c_in_g * sx, x_sr=sx,
+        k_sp=0, k_sg=c_out_g * c_in_g * sk, k_sq=c_in_g * sk, k_sr=sk,
+        o_sp=c_out * so, o_sg=c_out_g * so, o_sq=so, o_off=0,
+        xs=_3(spatial, 1), ks=_3(ks, 1), osz=o3, ostr=(o3[1] * o3[2], o3[2], 1),
+        ostep=_3(stride, 1), tstep=_3(dilation, 1), pad=_3(left, 0),
+    )
+    b_c = None if b is None else np.ascontiguousarray(b)
+    return _execute(x, w, out, b_c, plan, workers)
 
 
 def _residue_classes(n, k, s, d, pad):
@@ -310,11 +358,32 @@ def grad_input(nd, input_size, weight, grad_output, stride, padding, dilation, g
         raise ValueError(f"{func}: grad_output has spatial shape {gy.shape[2:]} but an input of "
                          f"size {spatial} gives an output of spatial shape {out_sp}")
     _check_bytes(size, w.itemsize, "input_size", func)
+    gx = _run_grad_input(size, w, gy, None, stride, dilation, groups, left, workers)
+    return gx[0] if unbatched else gx
+
+
+def _run_grad_input(size, w, gy, bias, stride, dilation, groups, left, workers):
+    """grad_input on checked, batched arrays (+ bias per input channel, for the transposed
+    convolution); ``gy`` may be shorter than the forward output of ``size`` (the transposed
+    convolution's output_padding): the missing positions count as zeros."""
+    n_batch, c_in = size[:2]
+    spatial = size[2:]
+    c_out, c_in_g = w.shape[:2]
+    ks = w.shape[2:]
+    nd = len(ks)
     if n_batch == 0 or c_out == 0:
         gx = np.zeros(size, dtype=w.dtype)
-        return gx[0] if unbatched else gx
-
+        if bias is not None:
+            gx += bias.reshape((-1,) + (1,) * nd)
+        return gx
     gy = np.ascontiguousarray(gy)
+    if _pointwise(spatial, ks, stride, left, gy.shape[2:]):
+        flat = _run_grad_input(tuple(size[:2]) + (math.prod(spatial),),
+                               np.ascontiguousarray(w).reshape(w.shape[:2] + (1,)),
+                               gy.reshape(gy.shape[:2] + (-1,)), bias, (1,), (1,), groups, (0,),
+                               workers)
+        return flat.reshape(size)
+    b_c = None if bias is None else np.ascontiguousarray(bias)
     c_out_g = c_out // groups
     # (G, C_in/g, C_out/g, *k): channel-transposed weight
     wt = w.reshape((groups, c_out_g, c_in_g) + ks).swapaxes(1, 2)
@@ -322,6 +391,8 @@ def grad_input(nd, input_size, weight, grad_output, stride, padding, dilation, g
                 zip(_3(spatial, 1), _3(ks, 1), _3(stride, 1), _3(dilation, 1), _3(left, 0))]
     any_empty = any(not taps for classes in per_axis for (_, _, taps, _, _) in classes)
     gx = (np.zeros if any_empty else np.empty)(size, dtype=w.dtype)
+    if any_empty and bias is not None:
+        gx += bias.reshape((-1,) + (1,) * nd)
     xs3, sp3, st3 = _3(gy.shape[2:], 1), _3(spatial, 1), _3(stride, 1)
     sin, so = math.prod(spatial), math.prod(gy.shape[2:])
     for cz in per_axis[0]:
@@ -329,7 +400,7 @@ def grad_input(nd, input_size, weight, grad_output, stride, padding, dilation, g
             for cx in per_axis[2]:
                 cls = (cz, cy, cx)
                 if any(not taps for (_, _, taps, _, _) in cls):
-                    continue          # these positions get no tap: left at zero
+                    continue          # these positions get no tap: zero (or the bias)
                 index = tuple(np.asarray(taps) for (_, _, taps, _, _) in cls)
                 sub = wt.reshape((groups, c_in_g, c_out_g) + _3(ks, 1))
                 sub = np.ascontiguousarray(sub[(Ellipsis,) + np.ix_(*index)])
@@ -348,8 +419,8 @@ def grad_input(nd, input_size, weight, grad_output, stride, padding, dilation, g
                     ostep=(1, 1, 1), tstep=tuple(D for (_, _, _, D, _) in cls),
                     pad=tuple(p for (_, _, _, _, p) in cls),
                 )
-                _execute(gy, sub, gx, None, plan, workers)
-    return gx[0] if unbatched else gx
+                _execute(gy, sub, gx, b_c, plan, workers)
+    return gx
 
 
 def grad_weight(nd, input, weight_size, grad_output, stride, padding, dilation, groups, workers,
@@ -385,10 +456,25 @@ def grad_weight(nd, input, weight_size, grad_output, stride, padding, dilation, 
         raise ValueError(f"{func}: grad_output has spatial shape {gy.shape[2:]} but the input "
                          f"and weight_size give an output of spatial shape {out_sp}")
     _check_bytes(size, x.itemsize, "weight_size", func)
+    return _run_grad_weight(x, size, gy, stride, dilation, groups, left, workers)
+
+
+def _run_grad_weight(x, size, gy, stride, dilation, groups, left, workers):
+    """grad_weight on checked, batched arrays; ``gy`` may be shorter than the forward output
+    (only its positions are summed: the weight gradient of a transposed convolution)."""
+    n_batch, c_in = x.shape[:2]
+    c_out, c_in_g = size[:2]
+    ks = size[2:]
+    spatial, out_sp = x.shape[2:], gy.shape[2:]
     if n_batch == 0 or c_out == 0:
         return np.zeros(size, dtype=x.dtype)
     x = np.ascontiguousarray(x)
     gy = np.ascontiguousarray(gy)
+    if _pointwise(spatial, ks, stride, left, out_sp):
+        flat = _run_grad_weight(x.reshape(x.shape[:2] + (-1,)), tuple(size[:2]) + (1,),
+                                gy.reshape(gy.shape[:2] + (-1,)), (1,), (1,), groups, (0,),
+                                workers)
+        return flat.reshape(size)
     gw = np.empty(size, dtype=x.dtype)
     c_out_g = c_out // groups
     sx, sk, so = math.prod(spatial), math.prod(ks), math.prod(out_sp)
@@ -401,7 +487,133 @@ def grad_weight(nd, input, weight_size, grad_output, stride, padding, dilation, 
         xs=_3(spatial, 1), ks=_3(out_sp, 1), osz=k3, ostr=(k3[1] * k3[2], k3[2], 1),
         ostep=_3(dilation, 1), tstep=_3(stride, 1), pad=_3(left, 0),
     )
-    return _execute(x, gy, gw, None, plan, workers)
+    chunks = _batch_chunks(n_batch, groups, c_in_g, c_out_g, ks)
+    if chunks == 1:
+        return _execute(x, gy, gw, None, plan, workers)
+    # Few tiles (few channels, small kernel): the batch sum is split into
+    # `chunks` fixed parts that run as "groups" of one kernel call, each into
+    # its own copy of the weight, then added in chunk order.  The split
+    # depends on the shapes only, so the result does not depend on threads.
+    bc = n_batch // chunks
+    plan.update(G=chunks, nR=bc, x_sg=bc * c_in * sx, k_sg=bc * c_out * so, o_sg=gw.size)
+    part = _execute(x, gy, np.empty((chunks,) + tuple(size), dtype=x.dtype), None, plan,
+                    workers)
+    for i in range(1, chunks):
+        part[0] += part[i]
+    return part[0]
+
+
+# grad_weight splits the batch when it has fewer tiles than this
+_SPLIT_TILES = 64
+_SPLIT_MAX = 8
+
+
+def _batch_chunks(n_batch, groups, c_in_g, c_out_g, ks):
+    """How many parts grad_weight's batch sum is cut into (1: none): enough for
+    _SPLIT_TILES tiles, at most _SPLIT_MAX, a divisor of the batch; groups == 1 only
+    (the split takes the kernel's group axis)."""
+    k3 = _3(ks, 1)
+    tiles = c_in_g * -(-c_out_g // 4) * k3[0] * k3[1]
+    if groups != 1 or tiles >= _SPLIT_TILES:
+        return 1
+    want = min(_SPLIT_MAX, n_batch, -(-_SPLIT_TILES // tiles))
+    return max(d for d in range(1, want + 1) if n_batch % d == 0)
+
+
+def _transpose_hyper(nd, ks, stride, padding, output_padding, dilation, groups, func):
+    """stride, padding, output_padding, dilation, groups of a transposed convolution, checked."""
+    stride = _int_tuple(stride, nd, "stride", func, 1)
+    dilation = _int_tuple(dilation, nd, "dilation", func, 1)
+    groups = _groups(groups, func)
+    padding = _int_tuple(padding, nd, "padding", func, 0)
+    output_padding = _int_tuple(output_padding, nd, "output_padding", func, 0)
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= s and op >= d:
+            raise ValueError(f"{func}: output_padding must be smaller than either stride or "
+                             f"dilation on every axis, got output_padding={output_padding}, "
+                             f"stride={stride}, dilation={dilation}")
+    return stride, padding, output_padding, dilation, groups
+
+
+def transpose_size(spatial, ks, stride, padding, output_padding, dilation, func):
+    """Output size ``(L - 1) s - 2 p + d (k - 1) + output_padding + 1`` per axis (>= 1)."""
+    out = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1 for n, k, s, p, op, d in
+                zip(spatial, ks, stride, padding, output_padding, dilation))
+    if min(out) < 1:
+        raise ValueError(f"{func}: the output would be empty: an input of spatial size "
+                         f"{tuple(spatial)} with kernel {tuple(ks)}, stride {stride}, padding "
+                         f"{padding}, output_padding {output_padding} and dilation {dilation} "
+                         f"gives {out}")
+    return out
+
+
+def _transpose_args(nd, input, weight, bias, func, name_x="input"):
+    """input, weight, bias of a transposed convolution: arrays, dtypes and ranks checked."""
+    x = _array(input, name_x, func)
+    w = _array(weight, "weight", func)
+    _same_dtype(func, **{name_x: x, "weight": w})
+    b = None
+    if bias is not None:
+        b = _array(bias, "bias", func)
+        _same_dtype(func, **{name_x: x, "bias": b})
+    if x.ndim not in (nd + 1, nd + 2):
+        raise ValueError(f"{func}: {name_x} must be {nd + 2}-D (N, C_in, *{_AXES[nd]}) or "
+                         f"{nd + 1}-D unbatched (C_in, *{_AXES[nd]}), got shape {x.shape}")
+    if w.ndim != nd + 2:
+        raise ValueError(f"{func}: weight must be {nd + 2}-D (C_in, C_out / groups, "
+                         f"*kernel_size), got shape {w.shape}")
+    if min(w.shape[2:]) < 1:
+        raise ValueError(f"{func}: weight has an empty kernel, shape {w.shape}")
+    return x, w, b
+
+
+def _transpose_channels(func, c_in, w_shape, groups, bias_shape):
+    if w_shape[0] != c_in:
+        raise ValueError(f"{func}: input has {c_in} channels but weight.shape[0] (input "
+                         f"channels) is {w_shape[0]}")
+    if c_in < 1 or w_shape[1] < 1:
+        raise ValueError(f"{func}: weight must have at least one input and one output "
+                         f"channel, got shape {tuple(w_shape)}")
+    if c_in % groups:
+        raise ValueError(f"{func}: input channels ({c_in}) must be divisible by groups "
+                         f"({groups})")
+    c_out = w_shape[1] * groups
+    if bias_shape is not None and bias_shape != (c_out,):
+        raise ValueError(f"{func}: bias must have shape ({c_out},) (one per output channel), "
+                         f"got {bias_shape}")
+    return c_out
+
+
+def conv_transpose(nd, input, weight, bias, stride, padding, output_padding, groups, dilation,
+                   workers, func):
+    """The transposed convolution (torch's conv_transposeNd): the input gradient of the
+    convolution whose weight is ``weight``, applied to ``input``."""
+    x, w, b = _transpose_args(nd, input, weight, bias, func)
+    ks = w.shape[2:]
+    stride, padding, output_padding, dilation, groups = _transpose_hyper(
+        nd, ks, stride, padding, output_padding, dilation, groups, func)
+    unbatched = x.ndim == nd + 1
+    if unbatched:
+        x = x[None]
+    n_batch, c_in = x.shape[:2]
+    c_out = _transpose_channels(func, c_in, w.shape, groups, None if b is None else b.shape)
+    if min(x.shape[2:]) < 1:
+        raise ValueError(f"{func}: input has an empty spatial axis, shape {x.shape}")
+    out_sp = transpose_size(x.shape[2:], ks, stride, padding, output_padding, dilation, func)
+    size = (n_batch, c_out) + out_sp
+    _check_bytes(size, x.itemsize, "the output", func)
+    y = _run_grad_input(size, w, x, b, stride, dilation, groups, padding, workers)
+    return y[0] if unbatched else y
+
+
+def conv_transpose_grads(nd, x, w, gy, stride, padding, dilation, groups, workers):
+    """(dL/dinput, dL/dweight) of a transposed convolution, on the arrays the layer checked."""
+    unbatched = x.ndim == nd + 1
+    if unbatched:
+        x, gy = x[None], gy[None]
+    gx = _run_forward(gy, w, None, stride, dilation, groups, padding, x.shape[2:], workers)
+    gw = _run_grad_weight(gy, w.shape, x, stride, dilation, groups, padding, workers)
+    return (gx[0] if unbatched else gx), gw
 
 
 def grad_bias(grad_output, nd, func):
@@ -410,3 +622,53 @@ def grad_bias(grad_output, nd, func):
     if gy.ndim == nd + 1:
         return gy.sum(axis=tuple(range(1, gy.ndim)))
     return gy.sum(axis=(0,) + tuple(range(2, gy.ndim)))
+
+
+# --------------------------------------------------------------------------
+# padding modes of the layers (torch's F.pad rules)
+# --------------------------------------------------------------------------
+
+_NP_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(x, left, right, mode, nd, func):
+    """``x`` padded on its last ``nd`` axes by ``mode`` ('reflect', 'replicate', 'circular')."""
+    if x.ndim not in (nd + 1, nd + 2):
+        raise ValueError(f"{func}: input must be {nd + 2}-D (N, C_in, *{_AXES[nd]}) or "
+                         f"{nd + 1}-D unbatched (C_in, *{_AXES[nd]}), got shape {x.shape}")
+    spatial = x.shape[x.ndim - nd:]
+    for ax, (n, pl, pr) in enumerate(zip(spatial, left, right)):
+        if n < 1:
+            raise ValueError(f"{func}: input has an empty spatial axis, shape {x.shape}")
+        if mode == "reflect" and max(pl, pr) >= n:
+            raise ValueError(f"{func}: padding_mode='reflect' needs padding ({pl}, {pr}) smaller "
+                             f"than the input size {n} on spatial axis {ax}")
+        if mode == "circular" and max(pl, pr) > n:
+            raise ValueError(f"{func}: padding_mode='circular' needs padding ({pl}, {pr}) at most "
+                             f"the input size {n} on spatial axis {ax} (it would wrap around "
+                             f"more than once)")
+    _check_bytes(x.shape[:x.ndim - nd] + tuple(n + pl + pr for n, pl, pr in
+                                               zip(spatial, left, right)),
+                 x.itemsize, "the padded input", func)
+    widths = [(0, 0)] * (x.ndim - nd) + list(zip(left, right))
+    return np.pad(x, widths, mode=_NP_MODES[mode])
+
+
+def fold_padding(g, left, right, mode, nd):
+    """The adjoint of :func:`pad`: the gradient of the padded input folded onto the input.
+
+    Every padded position adds its gradient to the input position it copies,
+    one axis after the other, in a fixed order (deterministic).
+    """
+    for ax, (pl, pr) in enumerate(zip(left, right)):
+        axis = g.ndim - nd + ax
+        if not pl and not pr:
+            continue
+        n = g.shape[axis] - pl - pr
+        src = np.pad(np.arange(n), (pl, pr), mode=_NP_MODES[mode])
+        head = (slice(None),) * axis
+        out = g[head + (slice(pl, pl + n),)].copy()
+        for j in [*range(pl), *range(pl + n, pl + n + pr)]:
+            out[head + (src[j],)] += g[head + (j,)]
+        g = out
+    return g
