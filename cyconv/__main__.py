@@ -1,4 +1,4 @@
-"""Command line: ``python -m cyconv demo [learn] | info | bench``."""
+"""Command line: ``python -m cyconv demo [learn | dask] | info | bench [--dask]``."""
 
 import argparse
 import sys
@@ -84,14 +84,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cyconv", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     demo_parser = sub.add_parser("demo", help="run the worked examples")
-    demo_parser.add_argument("what", nargs="?", choices=["learn"],
-                             help="learn: train a convolution layer to find an edge kernel")
+    demo_parser.add_argument("what", nargs="?", choices=["learn", "dask"],
+                             help="learn: train a convolution layer to find an edge kernel; "
+                                  "dask: filter a volume larger than its memory budget "
+                                  "(demo dask --help)")
     sub.add_parser("info", help="print the build and runtime configuration")
     sub.add_parser("bench", help="compare with scipy/OpenCV/torch (bench --help)", add_help=False)
     args, rest = parser.parse_known_args(argv)
     if args.command == "bench":
         from cyconv._bench import main as bench_main
         return bench_main(rest)
+    if args.command == "demo" and args.what == "dask":
+        from cyconv._dask_demo import main as dask_demo
+        return dask_demo(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "info":

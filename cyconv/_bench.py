@@ -492,6 +492,10 @@ def format_table(results):
 def main(argv=None):
     import argparse
 
+    if argv and "--dask" in argv:  # cyconv.dask vs dask-image (cyconv/_bench_dask.py)
+        from cyconv._bench_dask import main as dask_main
+        return dask_main([a for a in argv if a != "--dask"])
+
     p = argparse.ArgumentParser(prog="python -m cyconv bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("workloads", nargs="*",
