@@ -169,8 +169,11 @@ cdef bint _two_rows_tile(const real_t* x, const real_t* k, real_t* orow0,
                          Py_ssize_t xh, Py_ssize_t xw, Py_ssize_t kh, Py_ssize_t kw,
                          Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t ow, Py_ssize_t i,
                          Py_ssize_t j0, Py_ssize_t j1, Py_ssize_t plane0, Py_ssize_t c_lo,
-                         Py_ssize_t c_hi) noexcept nogil:
+                         Py_ssize_t c_hi, Py_ssize_t x_planes) noexcept nogil:
     """Rows i and i+1, columns [j0, j1), when both rows see every kernel row.
+
+    ``x_planes``: how many planes x has (its size decides the prefetch: a
+    volume of small planes is as far out of cache as one large plane).
 
     Returns False (doing nothing) when the pair does not qualify; the caller
     then computes the rows one by one.
@@ -193,7 +196,7 @@ cdef bint _two_rows_tile(const real_t* x, const real_t* k, real_t* orow0,
     cdef const real_t* x_next = xb + (kh + 1) * xw
     cdef real_t* o_next = orow0 + 2 * ow
     cdef bint prefetch = (i + 3 + kh - ph < xh and kh * kw <= PREFETCH_TAPS
-                          and xh * xw * <Py_ssize_t>sizeof(real_t) >= PREFETCH_BYTES)
+                          and x_planes * xh * xw * <Py_ssize_t>sizeof(real_t) >= PREFETCH_BYTES)
     j = ji0
     while True:
         # the last block is shifted left to end at ji1 (see _blocked_tile)
@@ -235,7 +238,7 @@ cdef void _zero_rows(const scalar_t* x, const Py_ssize_t* x_shape,
                 c_hi = _min(k_shape[0], x_shape[0] + pad[0] - q)
             if _two_rows_tile(x, k, out + (q * oh + i) * ow, x_shape[lead], x_shape[lead + 1],
                               k_shape[lead], k_shape[lead + 1], pad[lead], pad[lead + 1], ow,
-                              i, j0, j1, plane0, c_lo, c_hi):
+                              i, j0, j1, plane0, c_lo, c_hi, x_shape[0] if lead == 1 else 1):
                 return
     correlate_row(x, x_shape, k, k_shape, out, out_shape, pad, ndim, q, i, j0, j1)
     if i + 1 < oh:
