@@ -256,7 +256,7 @@ def _kernel_weights(w, cdt):
     return k
 
 
-def _store(buf, output, exact):
+def _store(buf, output):
     """Cast the kernel's result into ``output`` as scipy's C code does (truncation
     toward zero for integer outputs; integers wrap around)."""
     if output.dtype.kind == "b":
@@ -322,12 +322,12 @@ def _filter(src, weights, pad, out_shape, mode, cval, output, workers):
     x = _kernel_dtype_array(src, cdt)
     k = _kernel_weights(weights, cdt)
     if src.ndim == 0:  # a 0-d input: one product, no axis to extend
-        _store(np.asarray(x * k, dtype=cdt).reshape(()), output, exact)
+        _store(np.asarray(x * k, dtype=cdt).reshape(()), output)
         return output
     if not exact:
         method = _fft.choose_method(x, k, "valid" if mode == "valid" else "same")
         if method != "direct":
-            _store(_transformed(x, k, pad, mode, cval, method, workers), output, exact)
+            _store(_transformed(x, k, pad, mode, cval, method, workers), output)
             return output
     if _direct_into(output, cdt) and not np.may_share_memory(output, src) \
             and not np.may_share_memory(output, x):
@@ -336,7 +336,7 @@ def _filter(src, weights, pad, out_shape, mode, cval, output, workers):
         buf = np.empty(out_shape, dtype=cdt)
     _kernel_call(x, k, pad, buf, border, cval, workers)
     if buf is not output:
-        _store(buf, output, exact)
+        _store(buf, output)
     return output
 
 
@@ -411,7 +411,7 @@ def _correlate1d_into(src, w, axis, output, mode, cval, origin, workers):
     _kernel_call(x, k, tuple(pads), buf, _BORDER_ZERO if mode == "valid" else _BORDERS[mode],
                  cval, workers)
     if not np.shares_memory(buf, output):
-        _store(buf.reshape(output.shape), output, exact)
+        _store(buf.reshape(output.shape), output)
     return output
 
 
@@ -795,7 +795,7 @@ def _uniform_pass(src, size, axis, output, mode, cval, origin, workers):
                 mean = np.sign(s) * (np.abs(s) // size)  # truncation toward zero
             else:
                 mean = np.divide(sums, size, out=sums)
-            _store(mean, output, True)
+            _store(mean, output)
             return output
     w = np.full(size, 1.0 / size)
     return _correlate1d_into(src, w, axis, output, mode, cval, origin, workers)
